@@ -1,0 +1,37 @@
+#include "protocol/auth.hpp"
+
+#include "protocol/packet_codec.hpp"
+
+namespace roost::protocol {
+
+void decode(Reader& in, const DecodeContext& context, Auth& out) {
+  // Remaining Length 0: Success with no properties [MQTT-3.15.2.1].
+  if (in.at_end()) return;
+  out.reason = static_cast<ReasonCode>(in.u8());
+  if (in.failed()) return;
+  if (!is_valid_for(out.reason, PacketType::kAuth)) return in.fail(DecodeErrc::kInvalidReasonCode);
+  read_properties(in, PropertyContext::kAuth, context.sender, out.properties);
+  if (in.failed()) return;
+  // "It is a Protocol Error to omit the Authentication Method" [MQTT-3.15.2.2.2].
+  if (!out.properties.authentication_method) in.fail(DecodeErrc::kMissingAuthenticationMethod);
+}
+
+SizeResult body_size(const Auth& p, ProtocolVersion v) {
+  if (!is_v5(v)) return core::fail(EncodeErrc::kNotInVersion);
+  if (!is_valid_for(p.reason, PacketType::kAuth)) return core::fail(EncodeErrc::kInvalidValue);
+  if (p.reason == ReasonCode::kSuccess && p.properties.empty()) return std::size_t{0};
+  if (!p.properties.authentication_method) return core::fail(EncodeErrc::kInvalidValue);
+  SizeResult props = property_block_size(p.properties, PropertyContext::kAuth);
+  if (!props) return props;
+  return 1 + *props;
+}
+
+void write_body(Writer& out, const Auth& p, ProtocolVersion) {
+  if (p.reason == ReasonCode::kSuccess && p.properties.empty()) return;
+  out.u8(static_cast<std::uint8_t>(p.reason));
+  write_properties(out, p.properties, properties_size(p.properties));
+}
+
+std::uint8_t header_flags(const Auth&) noexcept { return 0; }
+
+}  // namespace roost::protocol

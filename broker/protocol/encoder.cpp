@@ -1,0 +1,67 @@
+#include "protocol/encoder.hpp"
+
+#include "protocol/packet_codec.hpp"
+
+namespace roost::protocol {
+
+SizeResult property_block_size(const Properties& p, PropertyContext context) noexcept {
+  if (auto checked = check_properties(p, context); !checked) return core::fail(checked.error());
+  const std::size_t size = properties_size(p);
+  if (size > kMaxVariableByteInteger) return core::fail(EncodeErrc::kPacketTooLarge);
+  return variable_int_size(static_cast<std::uint32_t>(size)) + size;
+}
+
+namespace {
+
+std::uint8_t first_byte(PacketType type, std::uint8_t flags) {
+  return static_cast<std::uint8_t>((static_cast<std::uint8_t>(type) << 4) | flags);
+}
+
+template <class P>
+core::Result<void, EncodeErrc> encode_whole(const P& packet, PacketType type, ProtocolVersion v, Frame& frame) {
+  const SizeResult body = body_size(packet, v);
+  if (!body) return core::fail(body.error());
+  if (*body > kMaxVariableByteInteger) return core::fail(EncodeErrc::kPacketTooLarge);
+  const auto remaining = static_cast<std::uint32_t>(*body);
+  const std::size_t total = 1 + variable_int_size(remaining) + remaining;
+  Writer out(frame.reset(total));
+  out.u8(first_byte(type, header_flags(packet)));
+  out.variable_int(remaining);
+  write_body(out, packet, v);
+  frame.add_own(0, total);
+  return {};
+}
+
+}  // namespace
+
+core::Result<void, EncodeErrc> Encoder::encode(const PacketBody& packet, Frame& frame) const {
+  const PacketType type = type_of(packet);
+  if (!may_send(role_, type, version_)) return core::fail(EncodeErrc::kNotInVersion);
+  if (const auto* publish = std::get_if<Publish>(&packet)) return encode(*publish, frame);
+  return std::visit([&](const auto& p) { return encode_whole(p, type, version_, frame); }, packet);
+}
+
+core::Result<void, EncodeErrc> Encoder::encode(const Publish& p, Frame& frame) const {
+  // Gather layout: [fixed header, topic length][topic][packet id, properties][payload].
+  const SizeResult body = body_size(p, version_);
+  if (!body) return core::fail(body.error());
+  if (*body > kMaxVariableByteInteger) return core::fail(EncodeErrc::kPacketTooLarge);
+  const auto remaining = static_cast<std::uint32_t>(*body);
+  const std::size_t head = 1 + variable_int_size(remaining) + 2;
+  const std::size_t props = is_v5(version_) ? properties_size(p.properties) : 0;
+  const std::size_t middle =
+      (p.qos == QoS::k0 ? 0 : 2) + (is_v5(version_) ? variable_int_size(static_cast<std::uint32_t>(props)) + props : 0);
+  Writer out(frame.reset(head + middle));
+  out.u8(first_byte(PacketType::kPublish, header_flags(p)));
+  out.variable_int(remaining);
+  out.u16(static_cast<std::uint16_t>(p.topic.size()));
+  if (p.qos != QoS::k0) out.u16(p.packet_id);
+  if (is_v5(version_)) write_properties(out, p.properties, props);
+  frame.add_own(0, head);
+  frame.add_view(core::as_bytes(p.topic));
+  frame.add_own(head, middle);
+  frame.add_view(p.payload);
+  return {};
+}
+
+}  // namespace roost::protocol

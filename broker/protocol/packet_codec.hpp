@@ -1,0 +1,68 @@
+#pragma once
+// Internal to broker/protocol: the per-packet halves of Decoder and Encoder.
+// Each packet file implements, for its packet type X:
+//   void decode(Reader&, const DecodeContext&, X&);   failures go to the Reader
+//   Result<size_t, EncodeErrc> body_size(const X&, ProtocolVersion);  validates
+//   void write_body(Writer&, const X&, ProtocolVersion);
+//   uint8_t header_flags(const X&);                    low nibble of byte 1
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/packet.hpp"
+#include "protocol/wire.hpp"
+
+namespace roost::protocol {
+
+struct DecodeContext {
+  ProtocolVersion version;
+  Role sender;         // who sent the packet being decoded
+  std::uint8_t flags;  // low nibble of the fixed header
+  // CONNECT sets this as soon as it has read a protocol level it supports, so
+  // a later failure can still be answered in the client's version.
+  std::optional<ProtocolVersion>* learned_version = nullptr;
+};
+
+using SizeResult = core::Result<std::size_t, EncodeErrc>;
+
+// Helpers shared by the packet files.
+inline bool is_v5(ProtocolVersion v) noexcept { return v == ProtocolVersion::kV5; }
+
+// Size of a property list with its length prefix, after checking it may be sent.
+SizeResult property_block_size(const Properties& p, PropertyContext context) noexcept;
+
+// The error for an ill-formed Topic Filter in SUBSCRIBE or UNSUBSCRIBE, if any.
+std::optional<DecodeErrc> check_filter(std::string_view filter) noexcept;
+
+// Checks a string or binary field fits its 16-bit length prefix.
+inline bool fits(std::size_t length) noexcept { return length <= kMaxStringLength; }
+
+#define ROOST_PACKET_CODEC(X)                                             \
+  void decode(Reader& in, const DecodeContext& context, X& out);          \
+  SizeResult body_size(const X& packet, ProtocolVersion version);         \
+  void write_body(Writer& out, const X& packet, ProtocolVersion version); \
+  std::uint8_t header_flags(const X& packet) noexcept;
+
+ROOST_PACKET_CODEC(Connect)
+ROOST_PACKET_CODEC(Connack)
+ROOST_PACKET_CODEC(Publish)
+ROOST_PACKET_CODEC(Puback)
+ROOST_PACKET_CODEC(Pubrec)
+ROOST_PACKET_CODEC(Pubrel)
+ROOST_PACKET_CODEC(Pubcomp)
+ROOST_PACKET_CODEC(Subscribe)
+ROOST_PACKET_CODEC(Suback)
+ROOST_PACKET_CODEC(Unsubscribe)
+ROOST_PACKET_CODEC(Unsuback)
+ROOST_PACKET_CODEC(Pingreq)
+ROOST_PACKET_CODEC(Pingresp)
+ROOST_PACKET_CODEC(Disconnect)
+ROOST_PACKET_CODEC(Auth)
+
+#undef ROOST_PACKET_CODEC
+
+}  // namespace roost::protocol

@@ -1,0 +1,2 @@
+// Must not compile: broker/protocol may not use Asio.
+#include <asio.hpp>

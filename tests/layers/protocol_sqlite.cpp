@@ -1,0 +1,2 @@
+// Must not compile: broker/protocol may not use sqlite3.
+#include <sqlite3.h>

@@ -1,0 +1,2 @@
+// Must not compile: broker/protocol may not use toml++.
+#include <toml++/toml.h>

@@ -1,0 +1,2 @@
+// Must not compile: broker/protocol may not use wolfSSL.
+#include <wolfssl/ssl.h>

@@ -1,0 +1,129 @@
+#pragma once
+// Helpers for codec tests: encode to bytes, decode bytes (whole, split at
+// every boundary, concatenated) and compare with the expected packet.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/decoder.hpp"
+#include "protocol/encoder.hpp"
+#include "protocol/packet.hpp"
+
+namespace roost::protocol::test {
+
+using Bytes = std::vector<std::uint8_t>;
+
+inline Role other(Role r) { return r == Role::kServer ? Role::kClient : Role::kServer; }
+
+// Bytes from a list of byte values and strings, e.g. bytes({0x10, 0x0C}, "MQTT").
+inline Bytes bytes(std::initializer_list<std::uint8_t> values) { return Bytes(values); }
+inline Bytes concat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+inline Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
+inline core::ByteView view(std::string_view s) { return core::as_bytes(s); }
+
+// Encodes `packet` as `sender` speaking `version`; fails the test on error.
+inline Bytes encode(const PacketBody& packet, Role sender, ProtocolVersion version) {
+  Frame frame;
+  auto result = Encoder(sender, version).encode(packet, frame);
+  EXPECT_TRUE(result.has_value()) << "encode failed: " << (result ? "" : to_string(result.error()));
+  return result ? frame.flatten() : Bytes{};
+}
+
+// A decoder for packets sent by `sender` in `version` (a server decoder
+// learns the version from CONNECT, so it is set only for other packets).
+inline Decoder make_decoder(Role sender, ProtocolVersion version, bool first_is_connect) {
+  Decoder d(other(sender));
+  if (!first_is_connect) d.set_version(version);
+  return d;
+}
+
+struct DecodeOutcome {
+  std::vector<Packet> packets;
+  std::optional<DecodeError> error;
+};
+
+// Feeds `data` in chunks of at most `chunk` bytes (0: all at once).
+inline DecodeOutcome decode_chunks(Decoder& d, const Bytes& data, std::size_t chunk = 0) {
+  DecodeOutcome out;
+  std::size_t pos = 0;
+  while (pos < data.size() && !out.error) {
+    const std::size_t n = chunk == 0 ? data.size() - pos : std::min(chunk, data.size() - pos);
+    core::ByteView input(data.data() + pos, n);
+    pos += n;
+    while (!input.empty()) {
+      auto step = d.next(input);
+      if (!step) {
+        out.error = step.error();
+        break;
+      }
+      if (*step) out.packets.push_back(std::move(**step));
+    }
+  }
+  return out;
+}
+
+// Decodes `data` as one packet from `sender`; fails the test unless exactly one packet results.
+inline PacketBody decode_one(const Bytes& data, Role sender, ProtocolVersion version) {
+  Decoder d = make_decoder(sender, version, !data.empty() && (data[0] >> 4) == 1);
+  DecodeOutcome out = decode_chunks(d, data);
+  EXPECT_FALSE(out.error.has_value()) << "decode failed: " << (out.error ? to_string(out.error->code) : "");
+  EXPECT_EQ(out.packets.size(), 1u);
+  return out.packets.empty() ? PacketBody{} : std::move(out.packets.front().body);
+}
+
+// The error decoding `data` from `sender` gives (nothing if it decodes).
+inline std::optional<DecodeError> decode_error(const Bytes& data, Role sender, ProtocolVersion version) {
+  Decoder d = make_decoder(sender, version, !data.empty() && (data[0] >> 4) == 1);
+  return decode_chunks(d, data).error;
+}
+
+// The golden check: `packet` encodes to exactly `wire`, and `wire` decodes to
+// `packet` whole, split at every byte boundary, byte by byte, and three times
+// in one feed.
+inline void expect_golden(const PacketBody& packet, Role sender, ProtocolVersion version, const Bytes& wire) {
+  EXPECT_EQ(encode(packet, sender, version), wire) << "encoding differs from the golden bytes";
+  const bool is_connect = type_of(packet) == PacketType::kConnect;
+  {
+    Decoder d = make_decoder(sender, version, is_connect);
+    DecodeOutcome out = decode_chunks(d, wire);
+    ASSERT_FALSE(out.error.has_value()) << to_string(out.error->code);
+    ASSERT_EQ(out.packets.size(), 1u);
+    EXPECT_TRUE(out.packets[0].body == packet) << "decoded packet differs";
+  }
+  for (std::size_t split = 1; split < wire.size(); ++split) {
+    Decoder d = make_decoder(sender, version, is_connect);
+    DecodeOutcome first = decode_chunks(d, Bytes(wire.begin(), wire.begin() + static_cast<long>(split)));
+    ASSERT_FALSE(first.error.has_value()) << "split " << split;
+    ASSERT_TRUE(first.packets.empty()) << "packet complete before its last byte, split " << split;
+    DecodeOutcome second = decode_chunks(d, Bytes(wire.begin() + static_cast<long>(split), wire.end()));
+    ASSERT_FALSE(second.error.has_value()) << "split " << split;
+    ASSERT_EQ(second.packets.size(), 1u) << "split " << split;
+    EXPECT_TRUE(second.packets[0].body == packet) << "split " << split;
+  }
+  {
+    Decoder d = make_decoder(sender, version, is_connect);
+    DecodeOutcome out = decode_chunks(d, wire, 1);
+    ASSERT_FALSE(out.error.has_value());
+    ASSERT_EQ(out.packets.size(), 1u);
+    EXPECT_TRUE(out.packets[0].body == packet) << "byte-by-byte";
+  }
+  {
+    // (A repeated CONNECT decodes: refusing it is the engine's business.)
+    Decoder d = make_decoder(sender, version, is_connect);
+    DecodeOutcome out = decode_chunks(d, concat({wire, wire, wire}));
+    ASSERT_FALSE(out.error.has_value());
+    ASSERT_EQ(out.packets.size(), 3u);
+    for (const Packet& p : out.packets) EXPECT_TRUE(p.body == packet) << "concatenated";
+  }
+}
+
+}  // namespace roost::protocol::test
