@@ -5,11 +5,17 @@
 namespace roost::protocol {
 
 void decode(Reader& in, const DecodeContext& context, Auth& out) {
-  // Remaining Length 0: Success with no properties [MQTT-3.15.2.1].
-  if (in.at_end()) return;
+  // Remaining Length 0: Success with no properties [MQTT-3.15.2.1], which
+  // only a server sends (table 3-11).
+  if (in.at_end()) {
+    if (context.sender == Role::kClient) in.fail(DecodeErrc::kInvalidReasonCode);
+    return;
+  }
   out.reason = static_cast<ReasonCode>(in.u8());
   if (in.failed()) return;
-  if (!is_valid_for(out.reason, PacketType::kAuth)) return in.fail(DecodeErrc::kInvalidReasonCode);
+  if (!may_send_reason(out.reason, PacketType::kAuth, context.sender)) {
+    return in.fail(DecodeErrc::kInvalidReasonCode);
+  }
   read_properties(in, PropertyContext::kAuth, context.sender, out.properties);
   if (in.failed()) return;
   // "It is a Protocol Error to omit the Authentication Method" [MQTT-3.15.2.2.2].

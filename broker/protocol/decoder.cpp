@@ -79,7 +79,7 @@ core::Result<void, DecodeErrc> check_first_byte(std::uint8_t first_byte, std::op
 
 }  // namespace
 
-Decoder::Step Decoder::fail(DecodeErrc code) noexcept {
+Decoder::Status Decoder::fail(DecodeErrc code) noexcept {
   const auto type = static_cast<PacketType>(header_length_ > 0 && (header_[0] >> 4) != 0 ? header_[0] >> 4 : 1);
   failure_ = DecodeError{code, type};
   body_ = {};
@@ -87,9 +87,17 @@ Decoder::Step Decoder::fail(DecodeErrc code) noexcept {
 }
 
 Decoder::Step Decoder::next(core::ByteView& input) {
+  Packet packet;
+  const Status status = next(input, packet);
+  if (!status) return core::fail(status.error());
+  if (!*status) return std::optional<Packet>{};
+  return std::optional<Packet>{std::move(packet)};
+}
+
+Decoder::Status Decoder::next(core::ByteView& input, Packet& out) {
   if (failure_) return core::fail(*failure_);
   while (!in_body_) {
-    if (input.empty()) return std::optional<Packet>{};
+    if (input.empty()) return false;
     header_[header_length_++] = input.front();
     input = input.subspan(1);
     if (header_length_ == 1) {
@@ -120,13 +128,14 @@ Decoder::Step Decoder::next(core::ByteView& input) {
     filled_ += n;
     input = input.subspan(n);
   }
-  if (filled_ < remaining_) return std::optional<Packet>{};
-  return finish();
+  if (filled_ < remaining_) return false;
+  return finish(out);
 }
 
-Decoder::Step Decoder::finish() {
+Decoder::Status Decoder::finish(Packet& packet) {
   const std::uint8_t first = header_[0];
-  Packet packet{PacketBody{}, std::move(body_)};
+  const std::size_t length_bytes = header_length_ - 1;
+  packet.backing = std::move(body_);
   in_body_ = false;
   header_length_ = 0;
   const Role sender = role_ == Role::kServer ? Role::kClient : Role::kServer;
@@ -136,13 +145,22 @@ Decoder::Step Decoder::finish() {
   const std::optional<DecodeErrc> error = decode_packet(first, packet.backing.view(), context, packet.body);
   // The first CONNECT fixes the version, even when it then fails, so the
   // refusal can be sent in the client's own version.
-  if (learned && !version_) version_ = learned;
+  if (learned && !version_) {
+    version_ = learned;
+    // The remaining length was read before the version was known; 5.0
+    // requires it minimal too [MQTT-1.5.5-1].
+    if (!error && *learned == ProtocolVersion::kV5 && length_bytes != variable_int_size(remaining_)) {
+      header_[0] = first;
+      header_length_ = 1;
+      return fail(DecodeErrc::kNonMinimalVariableInteger);
+    }
+  }
   if (error) {
     header_[0] = first;
     header_length_ = 1;
     return fail(*error);
   }
-  return std::optional<Packet>{std::move(packet)};
+  return true;
 }
 
 core::Result<PacketBody, DecodeErrc> decode_body(std::uint8_t first_byte, core::ByteView body, ProtocolVersion version,

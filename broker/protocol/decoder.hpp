@@ -25,6 +25,8 @@ inline constexpr std::uint32_t kMaxPacketSizeLimit = 268'435'460;
 class Decoder {
  public:
   using Step = core::Result<std::optional<Packet>, DecodeError>;
+  // true: `out` now holds a packet; false: input ran out first.
+  using Status = core::Result<bool, DecodeError>;
 
   // `role`: the side that receives. A server learns the version from CONNECT;
   // a client must call set_version() when it sends its CONNECT.
@@ -36,15 +38,19 @@ class Decoder {
   std::optional<ProtocolVersion> version() const noexcept { return version_; }
   void set_maximum_packet_size(std::uint32_t size) noexcept { maximum_packet_size_ = size; }
 
-  // Consumes bytes from the front of `input` up to the end of the next packet.
-  // Returns that packet, nothing when `input` ran out first (all of it was
-  // consumed), or an error. After an error the connection must be closed:
-  // every further call returns the same error.
+  // Consumes bytes from the front of `input` up to the end of the next packet
+  // and decodes it into `out` (reusing `out` avoids moving a packet around).
+  // Returns true when `out` holds a new packet, false when `input` ran out
+  // first (all of it was consumed), or an error. After an error the
+  // connection must be closed: every further call returns the same error.
+  Status next(core::ByteView& input, Packet& out);
+
+  // The same, returning the packet by value (convenient for tests and tools).
   Step next(core::ByteView& input);
 
  private:
-  Step fail(DecodeErrc code) noexcept;
-  Step finish();
+  Status fail(DecodeErrc code) noexcept;
+  Status finish(Packet& out);
 
   Role role_;
   std::uint32_t maximum_packet_size_;

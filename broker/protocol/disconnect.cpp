@@ -10,12 +10,14 @@ void decode(Reader& in, const DecodeContext& context, Disconnect& out) {
   if (!is_v5(context.version) || in.at_end()) return;
   out.reason = static_cast<ReasonCode>(in.u8());
   if (in.failed()) return;
-  if (!is_valid_for(out.reason, PacketType::kDisconnect)) return in.fail(DecodeErrc::kInvalidReasonCode);
+  if (!may_send_reason(out.reason, PacketType::kDisconnect, context.sender)) {
+    return in.fail(DecodeErrc::kInvalidReasonCode);
+  }
   if (!in.at_end()) read_properties(in, PropertyContext::kDisconnect, context.sender, out.properties);
   if (in.failed()) return;
   // "The Session Expiry Interval MUST NOT be sent on a DISCONNECT by the Server" [MQTT-3.14.2-2].
   if (context.sender == Role::kServer && out.properties.session_expiry_interval) {
-    in.fail(DecodeErrc::kPropertyNotAllowed);
+    in.fail(DecodeErrc::kPropertyNotAllowedFromSender);
   }
 }
 

@@ -32,17 +32,38 @@ core::Result<void, EncodeErrc> encode_whole(const P& packet, PacketType type, Pr
   return {};
 }
 
+// Rules that depend on who sends, beyond the packet type's direction.
+core::Result<void, EncodeErrc> check_sender(const PacketBody& packet, Role role) {
+  if (const auto* d = std::get_if<Disconnect>(&packet)) {
+    if (!may_send_reason(d->reason, PacketType::kDisconnect, role)) return core::fail(EncodeErrc::kInvalidValue);
+    // [MQTT-3.14.2-2]
+    if (role == Role::kServer && d->properties.session_expiry_interval) {
+      return core::fail(EncodeErrc::kPropertyNotAllowed);
+    }
+  } else if (const auto* a = std::get_if<Auth>(&packet)) {
+    if (!may_send_reason(a->reason, PacketType::kAuth, role)) return core::fail(EncodeErrc::kInvalidValue);
+  }
+  return {};
+}
+
 }  // namespace
 
 core::Result<void, EncodeErrc> Encoder::encode(const PacketBody& packet, Frame& frame) const {
   const PacketType type = type_of(packet);
   if (!may_send(role_, type, version_)) return core::fail(EncodeErrc::kNotInVersion);
+  if (version_ == ProtocolVersion::kV5) {
+    if (auto ok = check_sender(packet, role_); !ok) return ok;
+  }
   if (const auto* publish = std::get_if<Publish>(&packet)) return encode(*publish, frame);
   return std::visit([&](const auto& p) { return encode_whole(p, type, version_, frame); }, packet);
 }
 
 core::Result<void, EncodeErrc> Encoder::encode(const Publish& p, Frame& frame) const {
   // Gather layout: [fixed header, topic length][topic][packet id, properties][payload].
+  // A client never sends Subscription Identifiers [MQTT-3.3.4-6].
+  if (role_ == Role::kClient && !p.properties.subscription_identifiers.empty()) {
+    return core::fail(EncodeErrc::kPropertyNotAllowed);
+  }
   const SizeResult body = body_size(p, version_);
   if (!body) return core::fail(body.error());
   if (*body > kMaxVariableByteInteger) return core::fail(EncodeErrc::kPacketTooLarge);

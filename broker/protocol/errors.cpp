@@ -37,6 +37,8 @@ constexpr Entry kTable[] = {
     {DecodeErrc::kInvalidPropertyValue, kPE, "property value out of range"},
     {DecodeErrc::kSubscriptionIdentifierFromClient, kPE,
      "Subscription Identifier in a PUBLISH from a client [MQTT-3.3.4-6]"},
+    {DecodeErrc::kPropertyNotAllowedFromSender, kPE,
+     "Session Expiry Interval in a DISCONNECT from the server [MQTT-3.14.2-2]"},
     {DecodeErrc::kAuthenticationDataWithoutMethod, kPE, "Authentication Data without Authentication Method"},
     {DecodeErrc::kMissingAuthenticationMethod, kPE, "AUTH without Authentication Method [MQTT-3.15.2.2.2]"},
     {DecodeErrc::kProtocolNameInvalid, ReasonCode::kUnsupportedProtocolVersion,

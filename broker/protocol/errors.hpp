@@ -36,6 +36,7 @@ enum class DecodeErrc : std::uint8_t {
   kDuplicateProperty,                 // a property that may appear once, twice
   kInvalidPropertyValue,              // e.g. Receive Maximum 0, a boolean that is not 0 or 1
   kSubscriptionIdentifierFromClient,  // [MQTT-3.3.4-6]
+  kPropertyNotAllowedFromSender,      // Session Expiry in a server's DISCONNECT [MQTT-3.14.2-2]
   kAuthenticationDataWithoutMethod,   // [MQTT-3.1.2-?] Authentication Data needs a method
   kMissingAuthenticationMethod,       // AUTH without Authentication Method
   // CONNECT.
@@ -83,9 +84,9 @@ std::string_view to_string(DecodeErrc code) noexcept;
 // answer the CONNECT with a CONNACK and close, or send DISCONNECT and close.
 struct FailureResponse {
   enum Action : std::uint8_t { kClose, kConnackThenClose, kDisconnectThenClose };
-  Action action;
-  ReasonCode reason;                       // for CONNACK/DISCONNECT (3.x CONNACK: see to_v3_connack_code)
-  std::optional<ProtocolVersion> version;  // the layout to answer in
+  Action action = kClose;
+  ReasonCode reason = ReasonCode::kSuccess;  // for CONNACK/DISCONNECT (3.x CONNACK: see to_v3_connack_code)
+  std::optional<ProtocolVersion> version;    // the layout to answer in
 };
 
 // `version`: the Decoder's version() after the failure (known once a CONNECT's

@@ -19,9 +19,9 @@
 namespace roost::protocol {
 
 struct DecodeContext {
-  ProtocolVersion version;
-  Role sender;         // who sent the packet being decoded
-  std::uint8_t flags;  // low nibble of the fixed header
+  ProtocolVersion version = ProtocolVersion::kV5;
+  Role sender = Role::kClient;  // who sent the packet being decoded
+  std::uint8_t flags = 0;       // low nibble of the fixed header
   // CONNECT sets this as soon as it has read a protocol level it supports, so
   // a later failure can still be answered in the client's version.
   std::optional<ProtocolVersion>* learned_version = nullptr;
@@ -41,6 +41,8 @@ std::optional<DecodeErrc> check_filter(std::string_view filter) noexcept;
 // Checks a string or binary field fits its 16-bit length prefix.
 inline bool fits(std::size_t length) noexcept { return length <= kMaxStringLength; }
 
+// X names a type, which cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ROOST_PACKET_CODEC(X)                                             \
   void decode(Reader& in, const DecodeContext& context, X& out);          \
   SizeResult body_size(const X& packet, ProtocolVersion version);         \
@@ -64,5 +66,6 @@ ROOST_PACKET_CODEC(Disconnect)
 ROOST_PACKET_CODEC(Auth)
 
 #undef ROOST_PACKET_CODEC
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace roost::protocol

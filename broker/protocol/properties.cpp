@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "protocol/topic.hpp"
 #include "protocol/wire.hpp"
 
 namespace roost::protocol {
@@ -29,7 +30,7 @@ struct VariableInt {
 
 struct Entry {
   PropertyInfo info;
-  std::uint16_t contexts;
+  std::uint16_t contexts = 0;
 };
 
 // Table 2-4 of the MQTT 5.0 specification.
@@ -87,8 +88,6 @@ T read_nonzero(Reader& r, T value) {
   if (!r.failed() && value == 0) r.fail(DecodeErrc::kInvalidPropertyValue);
   return value;
 }
-
-bool has_wildcard(std::string_view s) { return s.find_first_of("+#") != std::string_view::npos; }
 
 // Reads the value of one property into `out`.
 void read_value(Reader& r, PropertyId id, PropertyContext context, Role sender, Properties& out) {
@@ -362,9 +361,7 @@ std::size_t properties_size(const Properties& p) noexcept {
     size += 1;  // identifier
     if constexpr (std::is_same_v<T, VariableInt>) {
       size += variable_int_size(value.value);
-    } else if constexpr (std::is_same_v<T, std::string_view>) {
-      size += string_field_size(value.size());
-    } else if constexpr (std::is_same_v<T, ByteView>) {
+    } else if constexpr (std::is_same_v<T, std::string_view> || std::is_same_v<T, ByteView>) {
       size += string_field_size(value.size());
     } else if constexpr (std::is_same_v<T, UserProperty>) {
       size += string_field_size(value.name.size()) + string_field_size(value.value.size());
@@ -376,6 +373,31 @@ std::size_t properties_size(const Properties& p) noexcept {
   return size;
 }
 
+namespace {
+
+bool too_long(std::string_view s) { return s.size() > kMaxStringLength; }
+bool too_long(ByteView b) { return b.size() > kMaxStringLength; }
+bool too_long(const UserProperty& u) { return too_long(u.name) || too_long(u.value); }
+template <class T>
+bool too_long(const T&) {
+  return false;
+}
+
+// The value rules read_properties() enforces, so what is sent decodes again.
+bool values_valid(const Properties& p) {
+  auto flag = [](const std::optional<std::uint8_t>& f) { return !f || *f <= 1; };
+  auto nonzero = [](const auto& v) { return !v || *v != 0; };
+  return flag(p.payload_format_indicator) && flag(p.request_problem_information) &&
+         flag(p.request_response_information) && flag(p.maximum_qos) && flag(p.retain_available) &&
+         flag(p.wildcard_subscription_available) && flag(p.subscription_identifier_available) &&
+         flag(p.shared_subscription_available) && nonzero(p.receive_maximum) && nonzero(p.maximum_packet_size) &&
+         nonzero(p.topic_alias) &&
+         (!p.response_topic || (!p.response_topic->empty() && !has_wildcard(*p.response_topic))) &&
+         (!p.authentication_data || p.authentication_method);
+}
+
+}  // namespace
+
 core::Result<void, EncodeErrc> check_properties(const Properties& p, PropertyContext context) noexcept {
   std::optional<EncodeErrc> error;
   auto check = [&](PropertyId id, const auto& value) {
@@ -383,21 +405,18 @@ core::Result<void, EncodeErrc> check_properties(const Properties& p, PropertyCon
     if (error) return;
     if (!property_allowed(id, context)) {
       error = EncodeErrc::kPropertyNotAllowed;
-    } else if constexpr (std::is_same_v<T, std::string_view> || std::is_same_v<T, ByteView>) {
-      if (value.size() > kMaxStringLength) error = EncodeErrc::kStringTooLong;
-    } else if constexpr (std::is_same_v<T, UserProperty>) {
-      if (value.name.size() > kMaxStringLength || value.value.size() > kMaxStringLength) {
-        error = EncodeErrc::kStringTooLong;
-      }
     } else if constexpr (std::is_same_v<T, VariableInt>) {
       if (value.value == 0 || value.value > kMaxVariableByteInteger) error = EncodeErrc::kInvalidValue;
+    } else if (too_long(value)) {
+      error = EncodeErrc::kStringTooLong;
     }
   };
   for_each_property(p, check);
-  if (!error && context != PropertyContext::kPublish && p.subscription_identifiers.size() > 1) {
-    error = EncodeErrc::kInvalidValue;
-  }
   if (error) return core::fail(*error);
+  if (context != PropertyContext::kPublish && p.subscription_identifiers.size() > 1) {
+    return core::fail(EncodeErrc::kInvalidValue);
+  }
+  if (!values_valid(p)) return core::fail(EncodeErrc::kInvalidValue);
   return {};
 }
 

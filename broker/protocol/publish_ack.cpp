@@ -44,11 +44,13 @@ void write_ack(Writer& out, const PublishAck<kType>& p, ProtocolVersion v) {
 
 }  // namespace
 
+// X names a type, which cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ROOST_ACK_CODEC(X, kFlags)                                                                \
   void decode(Reader& in, const DecodeContext& context, X& out) { decode_ack(in, context, out); } \
   SizeResult body_size(const X& p, ProtocolVersion v) { return ack_size(p, v); }                  \
   void write_body(Writer& out, const X& p, ProtocolVersion v) { write_ack(out, p, v); }           \
-  std::uint8_t header_flags(const X&) noexcept { return kFlags; }
+  std::uint8_t header_flags(const X&) noexcept { return (kFlags); }
 
 ROOST_ACK_CODEC(Puback, 0x0)
 ROOST_ACK_CODEC(Pubrec, 0x0)
@@ -56,5 +58,6 @@ ROOST_ACK_CODEC(Pubrel, 0x2)  // [MQTT-3.6.1-1]
 ROOST_ACK_CODEC(Pubcomp, 0x0)
 
 #undef ROOST_ACK_CODEC
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace roost::protocol

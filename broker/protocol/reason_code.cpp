@@ -17,10 +17,11 @@ constexpr std::uint16_t kDisconnect = bit(PacketType::kDisconnect);
 constexpr std::uint16_t kAuth = bit(PacketType::kAuth);
 constexpr std::uint16_t kPubAckRec = kPuback | kPubrec;
 
-struct Entry {
-  ReasonCode code;
+// A constant table: padding does not matter.
+struct Entry {  // NOLINT(clang-analyzer-optin.performance.Padding)
+  ReasonCode code = ReasonCode::kSuccess;
   std::string_view name;
-  std::uint16_t packets;
+  std::uint16_t packets = 0;
 };
 
 // Table 2-6 of the MQTT 5.0 specification.
@@ -89,6 +90,43 @@ std::string_view to_string(ReasonCode code) noexcept {
 bool is_valid_for(ReasonCode code, PacketType type) noexcept {
   const Entry* e = find(code);
   return e != nullptr && (e->packets & bit(type)) != 0;
+}
+
+bool may_send_reason(ReasonCode code, PacketType type, Role sender) noexcept {
+  if (!is_valid_for(code, type)) return false;
+  const bool client = sender == Role::kClient;
+  if (type == PacketType::kAuth) {
+    switch (code) {
+      case ReasonCode::kSuccess:
+        return !client;
+      case ReasonCode::kReAuthenticate:
+        return client;
+      default:
+        return true;  // Continue authentication: either side
+    }
+  }
+  if (type != PacketType::kDisconnect) return true;
+  switch (code) {
+    case ReasonCode::kDisconnectWithWillMessage:
+      return client;
+    // Table 3-10: sent by either side.
+    case ReasonCode::kSuccess:
+    case ReasonCode::kUnspecifiedError:
+    case ReasonCode::kMalformedPacket:
+    case ReasonCode::kProtocolError:
+    case ReasonCode::kImplementationSpecificError:
+    case ReasonCode::kTopicNameInvalid:
+    case ReasonCode::kReceiveMaximumExceeded:
+    case ReasonCode::kTopicAliasInvalid:
+    case ReasonCode::kPacketTooLarge:
+    case ReasonCode::kMessageRateTooHigh:
+    case ReasonCode::kQuotaExceeded:
+    case ReasonCode::kAdministrativeAction:
+    case ReasonCode::kPayloadFormatInvalid:
+      return true;
+    default:
+      return !client;  // the rest are the server's
+  }
 }
 
 std::uint8_t to_v3_connack_code(ReasonCode code) noexcept {

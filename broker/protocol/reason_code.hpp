@@ -65,6 +65,12 @@ constexpr bool is_failure(ReasonCode code) noexcept { return static_cast<std::ui
 // True when `code` is one of the codes `type` may carry in MQTT 5.0 ([MQTT-2.4] table 2-6).
 bool is_valid_for(ReasonCode code, PacketType type) noexcept;
 
+// True when `sender` may use `code` in a packet of `type`. DISCONNECT and AUTH
+// restrict some codes to one side (tables 3-10 and 3-11: 0x04 and 0x19 only
+// from a client; 0x00 in AUTH and most DISCONNECT failures only from a server);
+// for the other packets the direction follows from the packet type.
+bool may_send_reason(ReasonCode code, PacketType type, Role sender) noexcept;
+
 // The MQTT 3.1/3.1.1 CONNACK return code (0-5) that best expresses `code`
 // ([MQTT-3.2.2-3]): Unsupported Protocol Version -> 1, Client Identifier not
 // valid -> 2, Server unavailable/busy -> 3, Bad User Name or Password -> 4,

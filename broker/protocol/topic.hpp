@@ -6,6 +6,9 @@
 
 namespace roost::protocol {
 
+// True when `s` contains '+' or '#'.
+bool has_wildcard(std::string_view s) noexcept;
+
 // A Topic Name a PUBLISH may carry: at least one character [MQTT-4.7.3-1]
 // and no wildcard [MQTT-3.3.2-2]. UTF-8 is checked by the reader.
 bool is_valid_topic_name(std::string_view topic) noexcept;

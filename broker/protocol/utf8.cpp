@@ -1,6 +1,7 @@
 #include "protocol/utf8.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace roost::protocol {
 
@@ -8,6 +9,17 @@ Utf8Status check_utf8(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
+    // Fast path: 8 ASCII bytes at a time (no high bit set, no zero byte).
+    if (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+      constexpr std::uint64_t kLow = 0x0101010101010101ull;
+      if ((word & kHigh) == 0 && ((word - kLow) & ~word & kHigh) == 0) {
+        p += 8;
+        continue;
+      }
+    }
     const std::uint8_t c = *p;
     if (c < 0x80) {
       if (c == 0) return Utf8Status::kNullCharacter;
