@@ -71,13 +71,24 @@ inline DecodeOutcome decode_chunks(Decoder& d, const Bytes& data, std::size_t ch
   return out;
 }
 
-// Decodes `data` as one packet from `sender`; fails the test unless exactly one packet results.
-inline PacketBody decode_one(const Bytes& data, Role sender, ProtocolVersion version) {
+// Decodes `data` as one packet from `sender`; fails the test unless exactly
+// one packet results. The Packet carries the bytes its views point into.
+inline Packet decode_one(const Bytes& data, Role sender, ProtocolVersion version) {
   Decoder d = make_decoder(sender, version, !data.empty() && (data[0] >> 4) == 1);
   DecodeOutcome out = decode_chunks(d, data);
   EXPECT_FALSE(out.error.has_value()) << "decode failed: " << (out.error ? to_string(out.error->code) : "");
   EXPECT_EQ(out.packets.size(), 1u);
-  return out.packets.empty() ? PacketBody{} : std::move(out.packets.front().body);
+  return out.packets.empty() ? Packet{} : std::move(out.packets.front());
+}
+
+// Checks `wire` decodes to exactly `expected` (for wire forms the encoder
+// does not produce, so expect_golden does not apply).
+inline void expect_decodes(const Bytes& wire, Role sender, ProtocolVersion version, const PacketBody& expected) {
+  Decoder d = make_decoder(sender, version, !wire.empty() && (wire[0] >> 4) == 1);
+  DecodeOutcome out = decode_chunks(d, wire);  // keeps the packets' backing bytes alive
+  ASSERT_FALSE(out.error.has_value()) << to_string(out.error->code);
+  ASSERT_EQ(out.packets.size(), 1u);
+  EXPECT_TRUE(out.packets[0].body == expected);
 }
 
 // The error decoding `data` from `sender` gives (nothing if it decodes).
