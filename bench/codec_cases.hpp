@@ -38,7 +38,8 @@ inline std::vector<std::uint8_t> publish_wire(ProtocolVersion v, QoS qos, std::s
 class DecodePublish {
  public:
   DecodePublish(ProtocolVersion v, QoS qos, std::size_t payload_size, bool with_props)
-      : wire_(publish_wire(v, qos, payload_size, with_props)), decoder_(Role::kServer) {
+      : wire_(publish_wire(v, qos, payload_size, with_props)),
+        decoder_(Role::kServer, DecoderLimits(kMaxPacketSizeLimit)) {
     decoder_.set_version(v);
   }
   std::size_t wire_size() const { return wire_.size(); }
@@ -58,16 +59,12 @@ class EncodePublish {
  public:
   EncodePublish(ProtocolVersion v, QoS qos, std::size_t payload_size, bool with_props) : encoder_(Role::kServer, v) {
     const auto wire = publish_wire(v, qos, payload_size, with_props);
-    Decoder decoder(Role::kServer);
+    Decoder decoder(Role::kServer, DecoderLimits(kMaxPacketSizeLimit));
     decoder.set_version(v);
     core::ByteView input(wire.data(), wire.size());
     (void)decoder.next(input, packet_);
   }
-  bool run() {
-    const bool ok = encoder_.encode(std::get<Publish>(packet_.body), frame_).has_value();
-    frame_.keep_alive(packet_.backing);
-    return ok;
-  }
+  bool run() { return encoder_.encode_forward(std::get<Publish>(packet_.body), packet_.backing, frame_).has_value(); }
 
  private:
   Encoder encoder_;
@@ -78,7 +75,7 @@ class EncodePublish {
 // Decodes a stream of `count` 5.0 PUBACKs.
 class DecodePubacks {
  public:
-  explicit DecodePubacks(int count) : count_(count), decoder_(Role::kServer) {
+  explicit DecodePubacks(int count) : count_(count), decoder_(Role::kServer, DecoderLimits(kMaxPacketSizeLimit)) {
     for (int i = 1; i <= count; ++i) {
       Puback ack;
       ack.packet_id = static_cast<std::uint16_t>(i);
@@ -121,7 +118,7 @@ class DecodeConnect {
     wire_ = f.flatten();
   }
   bool run() {
-    Decoder decoder(Role::kServer);
+    Decoder decoder(Role::kServer, DecoderLimits(kMaxPacketSizeLimit));
     core::ByteView input(wire_.data(), wire_.size());
     return decoder.next(input, packet_).has_value();
   }

@@ -16,7 +16,7 @@ void decode(Reader& in, const DecodeContext& context, Auth& out) {
   if (!may_send_reason(out.reason, PacketType::kAuth, context.sender)) {
     return in.fail(DecodeErrc::kInvalidReasonCode);
   }
-  read_properties(in, PropertyContext::kAuth, context.sender, out.properties);
+  read_properties(in, context, PropertyContext::kAuth, out.properties);
   if (in.failed()) return;
   // "It is a Protocol Error to omit the Authentication Method" [MQTT-3.15.2.2.2].
   if (!out.properties.authentication_method) in.fail(DecodeErrc::kMissingAuthenticationMethod);

@@ -15,10 +15,14 @@ void decode(Reader& in, const DecodeContext& context, Connack& out) {
     if ((flags & 0xFE) != 0) return in.fail(DecodeErrc::kConnackReservedFlags);  // [MQTT-3.2.2-1]
     out.session_present = (flags & 0x01) != 0;
   }
-  if (is_v5(context.version)) {
+  if (is_v5(context.version) && in.at_end() && code == 0x01) {
+    // A server that does not speak 5.0 answers in the 3.1.1 layout with
+    // "unacceptable protocol version" [MQTT-3.1.2-2] (Roost does too).
+    out.reason = ReasonCode::kUnsupportedProtocolVersion;
+  } else if (is_v5(context.version)) {
     out.reason = static_cast<ReasonCode>(code);
     if (!is_valid_for(out.reason, PacketType::kConnack)) return in.fail(DecodeErrc::kInvalidReasonCode);
-    read_properties(in, PropertyContext::kConnack, Role::kServer, out.properties);
+    read_properties(in, context, PropertyContext::kConnack, out.properties);
   } else {
     const std::optional<ReasonCode> reason = from_v3_connack_code(code);
     if (!reason) return in.fail(DecodeErrc::kInvalidReasonCode);  // [MQTT-3.2.2-3]
@@ -31,7 +35,10 @@ void decode(Reader& in, const DecodeContext& context, Connack& out) {
 
 SizeResult body_size(const Connack& p, ProtocolVersion v) {
   if (p.session_present && is_failure(p.reason)) return core::fail(EncodeErrc::kInvalidValue);
-  if (!is_v5(v)) return std::size_t{2};
+  if (!is_v5(v)) {
+    if (!to_v3_connack_code(p.reason)) return core::fail(EncodeErrc::kNotInVersion);
+    return std::size_t{2};
+  }
   if (!is_valid_for(p.reason, PacketType::kConnack)) return core::fail(EncodeErrc::kInvalidValue);
   SizeResult props = property_block_size(p.properties, PropertyContext::kConnack);
   if (!props) return props;
@@ -41,7 +48,7 @@ SizeResult body_size(const Connack& p, ProtocolVersion v) {
 void write_body(Writer& out, const Connack& p, ProtocolVersion v) {
   out.u8(p.session_present && v != ProtocolVersion::kV31 ? 0x01 : 0x00);
   if (!is_v5(v)) {
-    out.u8(to_v3_connack_code(p.reason));
+    out.u8(*to_v3_connack_code(p.reason));
     return;
   }
   out.u8(static_cast<std::uint8_t>(p.reason));

@@ -80,13 +80,13 @@ void decode(Reader& in, const DecodeContext& context, Connect& out) {
   // Mosquitto refuses it there too); 5.0 allows a password alone.
   if (has_password && !has_username && !is_v5(v)) return in.fail(DecodeErrc::kPasswordWithoutUsername);
 
-  if (is_v5(v)) read_properties(in, PropertyContext::kConnect, Role::kClient, out.properties);
+  if (is_v5(v)) read_properties(in, context, PropertyContext::kConnect, out.properties);
   out.client_id = in.utf8();  // [MQTT-3.1.3-4]
   if (will) {
     Will& w = out.will.emplace();
     w.qos = static_cast<QoS>(will_qos);
     w.retain = will_retain;
-    if (is_v5(v)) read_properties(in, PropertyContext::kWill, Role::kClient, w.properties);
+    if (is_v5(v)) read_properties(in, context, PropertyContext::kWill, w.properties);
     w.topic = in.utf8();  // [MQTT-3.1.3-10]
     w.payload = in.binary();
     if (!in.failed() && w.topic.empty()) return in.fail(DecodeErrc::kTopicNameEmpty);
@@ -115,7 +115,12 @@ SizeResult body_size(const Connect& p, ProtocolVersion v) {
     if (!props) return props;
     size += *props;
   }
-  if (!fits(p.client_id.size())) return core::fail(EncodeErrc::kStringTooLong);
+  if (auto problem = string_problem(p.client_id)) return core::fail(*problem);
+  // The decoder's client identifier rules: 3.1 needs one; 3.1.1 allows an
+  // empty one only with Clean Session [MQTT-3.1.3-7].
+  if (p.client_id.empty() && (v == ProtocolVersion::kV31 || (v == ProtocolVersion::kV311 && !p.clean_start))) {
+    return core::fail(EncodeErrc::kInvalidValue);
+  }
   size += string_field_size(p.client_id.size());
   if (p.will) {
     if (is_v5(v)) {
@@ -123,13 +128,14 @@ SizeResult body_size(const Connect& p, ProtocolVersion v) {
       if (!props) return props;
       size += *props;
     }
-    if (!fits(p.will->topic.size()) || !fits(p.will->payload.size())) return core::fail(EncodeErrc::kStringTooLong);
+    if (auto problem = topic_name_problem(p.will->topic)) return core::fail(*problem);
+    if (!fits(p.will->payload.size())) return core::fail(EncodeErrc::kStringTooLong);
     if (static_cast<std::uint8_t>(p.will->qos) > 2) return core::fail(EncodeErrc::kInvalidValue);
     size += string_field_size(p.will->topic.size()) + string_field_size(p.will->payload.size());
   }
   if (p.password && !p.username && !is_v5(v)) return core::fail(EncodeErrc::kInvalidValue);
   if (p.username) {
-    if (!fits(p.username->size())) return core::fail(EncodeErrc::kStringTooLong);
+    if (auto problem = string_problem(*p.username)) return core::fail(*problem);
     size += string_field_size(p.username->size());
   }
   if (p.password) {

@@ -61,6 +61,10 @@ core::Result<void, DecodeErrc> check_first_byte(std::uint8_t first_byte, std::op
     if (role == Role::kServer && type != PacketType::kConnect) return core::fail(DecodeErrc::kFirstPacketNotConnect);
     if (role == Role::kClient) return core::fail(DecodeErrc::kUnexpectedPacket);
   }
+  // A connection has one CONNECT [MQTT-3.1.0-2].
+  if (version && role == Role::kServer && type == PacketType::kConnect) {
+    return core::fail(DecodeErrc::kSecondConnect);
+  }
   const ProtocolVersion v = version.value_or(ProtocolVersion::kV5);
   if (type == PacketType::kAuth && v != ProtocolVersion::kV5) return core::fail(DecodeErrc::kReservedPacketType);
   const Role sender = role == Role::kServer ? Role::kClient : Role::kServer;
@@ -78,6 +82,11 @@ core::Result<void, DecodeErrc> check_first_byte(std::uint8_t first_byte, std::op
 }
 
 }  // namespace
+
+std::uint32_t Decoder::current_maximum() const noexcept {
+  if (role_ == Role::kServer && !version_) return std::min(limits_.maximum_packet_size, limits_.maximum_connect_size);
+  return limits_.maximum_packet_size;
+}
 
 Decoder::Status Decoder::fail(DecodeErrc code) noexcept {
   const auto type = static_cast<PacketType>(header_length_ > 0 && (header_[0] >> 4) != 0 ? header_[0] >> 4 : 1);
@@ -116,7 +125,7 @@ Decoder::Status Decoder::next(core::ByteView& input, Packet& out) {
       case VarIntStatus::kOk:
         break;
     }
-    if (std::uint64_t{header_length_} + length.value > maximum_packet_size_) return fail(DecodeErrc::kPacketTooLarge);
+    if (std::uint64_t{header_length_} + length.value > current_maximum()) return fail(DecodeErrc::kPacketTooLarge);
     remaining_ = length.value;
     body_ = remaining_ > 0 ? core::SharedBytes::allocate(remaining_) : core::SharedBytes{};
     filled_ = 0;
@@ -141,7 +150,7 @@ Decoder::Status Decoder::finish(Packet& packet) {
   const Role sender = role_ == Role::kServer ? Role::kClient : Role::kServer;
   std::optional<ProtocolVersion> learned;
   const DecodeContext context{version_.value_or(ProtocolVersion::kV5), sender, static_cast<std::uint8_t>(first & 0x0F),
-                              &learned};
+                              &learned, limits_.maximum_user_properties};
   const std::optional<DecodeErrc> error = decode_packet(first, packet.backing.view(), context, packet.body);
   // The first CONNECT fixes the version, even when it then fails, so the
   // refusal can be sent in the client's own version.
@@ -161,18 +170,6 @@ Decoder::Status Decoder::finish(Packet& packet) {
     return fail(*error);
   }
   return true;
-}
-
-core::Result<PacketBody, DecodeErrc> decode_body(std::uint8_t first_byte, core::ByteView body, ProtocolVersion version,
-                                                 Role sender) {
-  const Role receiver = sender == Role::kServer ? Role::kClient : Role::kServer;
-  if (auto ok = check_first_byte(first_byte, version, receiver); !ok) return core::fail(ok.error());
-  PacketBody out;
-  const DecodeContext context{version, sender, static_cast<std::uint8_t>(first_byte & 0x0F), nullptr};
-  if (const std::optional<DecodeErrc> error = decode_packet(first_byte, body, context, out)) {
-    return core::fail(*error);
-  }
-  return out;
 }
 
 }  // namespace roost::protocol

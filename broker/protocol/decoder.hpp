@@ -22,21 +22,38 @@ namespace roost::protocol {
 // The largest packet the format can carry: 1 + 4 + 268 435 455 bytes.
 inline constexpr std::uint32_t kMaxPacketSizeLimit = 268'435'460;
 
+// What one connection's decoder accepts. Every bound is a resource limit for
+// the server's configuration to set; exceeding one is a decode error.
+struct DecoderLimits {
+  // No default: the caller states how much a packet may make it allocate.
+  explicit DecoderLimits(std::uint32_t packet_size) noexcept : maximum_packet_size(packet_size) {}
+
+  // Whole packets above this are refused before any of the body is buffered
+  // (0x95 Packet too large) [MQTT-3.2.2-15].
+  std::uint32_t maximum_packet_size;
+  // Until a server has decoded CONNECT it does not know who is talking:
+  // the first packet may be at most this big (the smaller limit applies).
+  std::uint32_t maximum_connect_size = 256 * 1024;
+  // User Properties per property list: each costs a 32-byte view pair for 5
+  // wire bytes, so an unbounded list multiplies a packet's memory.
+  std::size_t maximum_user_properties = 256;
+};
+
 class Decoder {
  public:
   using Step = core::Result<std::optional<Packet>, DecodeError>;
   // true: `out` now holds a packet; false: input ran out first.
   using Status = core::Result<bool, DecodeError>;
 
-  // `role`: the side that receives. A server learns the version from CONNECT;
-  // a client must call set_version() when it sends its CONNECT.
-  // `maximum_packet_size`: whole packets above this are refused (0x95).
-  explicit Decoder(Role role, std::uint32_t maximum_packet_size = kMaxPacketSizeLimit) noexcept
-      : role_(role), maximum_packet_size_(maximum_packet_size) {}
+  // `role`: the side that receives. A server learns the version from CONNECT
+  // and refuses a second CONNECT [MQTT-3.1.0-2]; a client must call
+  // set_version() when it sends its CONNECT.
+  Decoder(Role role, DecoderLimits limits) noexcept : role_(role), limits_(limits) {}
 
   void set_version(ProtocolVersion version) noexcept { version_ = version; }
   std::optional<ProtocolVersion> version() const noexcept { return version_; }
-  void set_maximum_packet_size(std::uint32_t size) noexcept { maximum_packet_size_ = size; }
+  // New limits apply from the next packet (e.g. once CONNECT is accepted).
+  void set_limits(DecoderLimits limits) noexcept { limits_ = limits; }
 
   // Consumes bytes from the front of `input` up to the end of the next packet
   // and decodes it into `out` (reusing `out` avoids moving a packet around).
@@ -52,8 +69,10 @@ class Decoder {
   Status fail(DecodeErrc code) noexcept;
   Status finish(Packet& out);
 
+  std::uint32_t current_maximum() const noexcept;
+
   Role role_;
-  std::uint32_t maximum_packet_size_;
+  DecoderLimits limits_;
   std::optional<ProtocolVersion> version_;
   std::optional<DecodeError> failure_;
   // The fixed header being read: type byte and up to 4 length bytes.
@@ -64,11 +83,5 @@ class Decoder {
   core::SharedBytes body_;
   std::size_t filled_ = 0;
 };
-
-// Decodes a packet body that is already complete (the fixed header already
-// parsed): `first_byte` is the type-and-flags byte, `body` the rest. For
-// tools and tests; the broker uses Decoder.
-core::Result<PacketBody, DecodeErrc> decode_body(std::uint8_t first_byte, core::ByteView body, ProtocolVersion version,
-                                                 Role sender);
 
 }  // namespace roost::protocol

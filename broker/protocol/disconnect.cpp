@@ -13,7 +13,7 @@ void decode(Reader& in, const DecodeContext& context, Disconnect& out) {
   if (!may_send_reason(out.reason, PacketType::kDisconnect, context.sender)) {
     return in.fail(DecodeErrc::kInvalidReasonCode);
   }
-  if (!in.at_end()) read_properties(in, PropertyContext::kDisconnect, context.sender, out.properties);
+  if (!in.at_end()) read_properties(in, context, PropertyContext::kDisconnect, out.properties);
   if (in.failed()) return;
   // "The Session Expiry Interval MUST NOT be sent on a DISCONNECT by the Server" [MQTT-3.14.2-2].
   if (context.sender == Role::kServer && out.properties.session_expiry_interval) {

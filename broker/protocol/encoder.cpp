@@ -1,14 +1,28 @@
 #include "protocol/encoder.hpp"
 
 #include "protocol/packet_codec.hpp"
+#include "protocol/topic.hpp"
+#include "protocol/utf8.hpp"
 
 namespace roost::protocol {
 
-SizeResult property_block_size(const Properties& p, PropertyContext context) noexcept {
-  if (auto checked = check_properties(p, context); !checked) return core::fail(checked.error());
+SizeResult property_block_size(const Properties& p, PropertyContext context, bool check_strings) noexcept {
+  if (auto checked = check_properties(p, context, check_strings); !checked) return core::fail(checked.error());
   const std::size_t size = properties_size(p);
   if (size > kMaxVariableByteInteger) return core::fail(EncodeErrc::kPacketTooLarge);
   return variable_int_size(static_cast<std::uint32_t>(size)) + size;
+}
+
+std::optional<EncodeErrc> string_problem(std::string_view s) noexcept {
+  if (!fits(s.size())) return EncodeErrc::kStringTooLong;
+  if (check_utf8(s) != Utf8Status::kValid) return EncodeErrc::kInvalidUtf8;
+  return std::nullopt;
+}
+
+std::optional<EncodeErrc> topic_name_problem(std::string_view topic) noexcept {
+  if (auto problem = string_problem(topic)) return problem;
+  if (!is_valid_topic_name(topic)) return EncodeErrc::kInvalidTopic;
+  return std::nullopt;
 }
 
 namespace {
@@ -54,17 +68,31 @@ core::Result<void, EncodeErrc> Encoder::encode(const PacketBody& packet, Frame& 
   if (version_ == ProtocolVersion::kV5) {
     if (auto ok = check_sender(packet, role_); !ok) return ok;
   }
-  if (const auto* publish = std::get_if<Publish>(&packet)) return encode(*publish, frame);
+  if (const auto* publish = std::get_if<Publish>(&packet)) return encode_publish(*publish, false, frame);
   return std::visit([&](const auto& p) { return encode_whole(p, type, version_, frame); }, packet);
 }
 
-core::Result<void, EncodeErrc> Encoder::encode(const Publish& p, Frame& frame) const {
+core::Result<void, EncodeErrc> Encoder::encode(const Packet& packet, Frame& frame) const {
+  auto result = encode(packet.body, frame);
+  if (result) frame.keep_alive(packet.backing);
+  return result;
+}
+
+core::Result<void, EncodeErrc> Encoder::encode_forward(const Publish& publish, const core::SharedBytes& message,
+                                                       Frame& frame) const {
+  if (!may_send(role_, PacketType::kPublish, version_)) return core::fail(EncodeErrc::kNotInVersion);
+  auto result = encode_publish(publish, true, frame);
+  if (result) frame.keep_alive(message);
+  return result;
+}
+
+core::Result<void, EncodeErrc> Encoder::encode_publish(const Publish& p, bool trusted, Frame& frame) const {
   // Gather layout: [fixed header, topic length][topic][packet id, properties][payload].
   // A client never sends Subscription Identifiers [MQTT-3.3.4-6].
   if (role_ == Role::kClient && !p.properties.subscription_identifiers.empty()) {
     return core::fail(EncodeErrc::kPropertyNotAllowed);
   }
-  const SizeResult body = body_size(p, version_);
+  const SizeResult body = publish_body_size(p, version_, trusted);
   if (!body) return core::fail(body.error());
   if (*body > kMaxVariableByteInteger) return core::fail(EncodeErrc::kPacketTooLarge);
   const auto remaining = static_cast<std::uint32_t>(*body);

@@ -18,13 +18,24 @@ class Encoder {
 
   // Encodes `packet` into `frame`, replacing what it held. 5.0-only fields
   // are left out for a 3.x peer. Fails, leaving `frame` unusable, when the
-  // packet does not exist for this role and version or a value does not fit.
+  // packet does not exist for this role and version, or holds anything the
+  // receiving decoder would refuse (strings included): what encodes, decodes.
   // A PUBLISH's topic and payload are referenced, not copied: they must
-  // outlive the frame (see Frame::keep_alive).
+  // outlive the frame.
   core::Result<void, EncodeErrc> encode(const PacketBody& packet, Frame& frame) const;
-  core::Result<void, EncodeErrc> encode(const Publish& publish, Frame& frame) const;
+
+  // The same, and the frame holds the packet's bytes until it is gone.
+  core::Result<void, EncodeErrc> encode(const Packet& packet, Frame& frame) const;
+
+  // The publish path: encodes a PUBLISH whose strings came from a Decoder
+  // (they were validated there and are not scanned again for each
+  // subscriber) and whose views point into `message`, which the frame holds.
+  core::Result<void, EncodeErrc> encode_forward(const Publish& publish, const core::SharedBytes& message,
+                                                Frame& frame) const;
 
  private:
+  core::Result<void, EncodeErrc> encode_publish(const Publish& p, bool trusted, Frame& frame) const;
+
   Role role_;
   ProtocolVersion version_;
 };

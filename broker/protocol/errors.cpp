@@ -41,6 +41,9 @@ constexpr Entry kTable[] = {
      "Session Expiry Interval in a DISCONNECT from the server [MQTT-3.14.2-2]"},
     {DecodeErrc::kAuthenticationDataWithoutMethod, kPE, "Authentication Data without Authentication Method"},
     {DecodeErrc::kMissingAuthenticationMethod, kPE, "AUTH without Authentication Method [MQTT-3.15.2.2.2]"},
+    // Not a spec rule but a resource bound: the packet is valid, this server will not process it.
+    {DecodeErrc::kTooManyUserProperties, ReasonCode::kImplementationSpecificError,
+     "more User Properties than this server accepts in one packet"},
     {DecodeErrc::kProtocolNameInvalid, ReasonCode::kUnsupportedProtocolVersion,
      "protocol name is neither MQTT nor MQIsdp [MQTT-3.1.2-1]"},
     {DecodeErrc::kUnsupportedProtocolVersion, ReasonCode::kUnsupportedProtocolVersion,
@@ -51,6 +54,7 @@ constexpr Entry kTable[] = {
     {DecodeErrc::kPasswordWithoutUsername, kMP, "password without user name [MQTT-3.1.2-22]"},
     {DecodeErrc::kClientIdentifierRejected, ReasonCode::kClientIdentifierNotValid,
      "empty client identifier not allowed [MQTT-3.1.3-8]"},
+    {DecodeErrc::kSecondConnect, kPE, "second CONNECT on one connection [MQTT-3.1.0-2]"},
     {DecodeErrc::kConnackReservedFlags, kMP, "CONNACK reserved flags are not 0 [MQTT-3.2.2-1]"},
     {DecodeErrc::kSessionPresentWithError, kPE, "Session Present set on a refused connection [MQTT-3.2.2-6]"},
     {DecodeErrc::kInvalidReasonCode, kPE, "reason code not valid for this packet [MQTT-2.4]"},
@@ -101,6 +105,10 @@ std::string_view to_string(EncodeErrc code) noexcept {
       return "field value not allowed";
     case EncodeErrc::kPropertyNotAllowed:
       return "property not allowed in this packet";
+    case EncodeErrc::kInvalidUtf8:
+      return "string is not well-formed UTF-8 or contains U+0000";
+    case EncodeErrc::kInvalidTopic:
+      return "topic name or topic filter not valid";
   }
   return "unknown encode error";
 }

@@ -37,8 +37,9 @@ enum class DecodeErrc : std::uint8_t {
   kInvalidPropertyValue,              // e.g. Receive Maximum 0, a boolean that is not 0 or 1
   kSubscriptionIdentifierFromClient,  // [MQTT-3.3.4-6]
   kPropertyNotAllowedFromSender,      // Session Expiry in a server's DISCONNECT [MQTT-3.14.2-2]
-  kAuthenticationDataWithoutMethod,   // [MQTT-3.1.2-?] Authentication Data needs a method
+  kAuthenticationDataWithoutMethod,   // Authentication Data needs a method (5.0 section 3.1.2.11.10)
   kMissingAuthenticationMethod,       // AUTH without Authentication Method
+  kTooManyUserProperties,             // above the receiver's limit (not a spec rule: a resource bound)
   // CONNECT.
   kProtocolNameInvalid,         // neither "MQTT" nor "MQIsdp" [MQTT-3.1.2-1]
   kUnsupportedProtocolVersion,  // level not 3/4/5, or not matching the name [MQTT-3.1.2-2]
@@ -47,9 +48,10 @@ enum class DecodeErrc : std::uint8_t {
   kWillQoSInvalid,              // Will QoS 3 [MQTT-3.1.2-12]
   kPasswordWithoutUsername,     // 3.1.1 only [MQTT-3.1.2-22]
   kClientIdentifierRejected,    // empty id without clean session, 3.1.1 [MQTT-3.1.3-8]
+  kSecondConnect,               // CONNECT on a connection that already sent one [MQTT-3.1.0-2]
   // CONNACK.
   kConnackReservedFlags,     // [MQTT-3.2.2-1]
-  kSessionPresentWithError,  // [MQTT-3.2.2-4]
+  kSessionPresentWithError,  // [MQTT-3.2.2-6] (3.1.1: [MQTT-3.2.2-4])
   kInvalidReasonCode,        // a reason or return code the packet may not carry
   // PUBLISH and the packet identifier.
   kQoSInvalid,            // QoS 3 in PUBLISH [MQTT-3.3.1-4]
@@ -59,7 +61,7 @@ enum class DecodeErrc : std::uint8_t {
   kTopicNameWildcard,     // [MQTT-3.3.2-2]
   kTopicAliasZero,        // [MQTT-3.3.2-8]
   // SUBSCRIBE / UNSUBSCRIBE.
-  kNoTopicFilters,               // [MQTT-3.8.3-3], [MQTT-3.10.3-2]
+  kNoTopicFilters,               // [MQTT-3.8.3-2], [MQTT-3.10.3-2] (3.1.1: [MQTT-3.8.3-3])
   kTopicFilterInvalid,           // wildcards misplaced, empty [MQTT-4.7.1-1], [MQTT-4.7.1-2]
   kSharedSubscriptionInvalid,    // $share/{name}/{filter} ill-formed [MQTT-4.8.2-1], [MQTT-4.8.2-2]
   kSubscriptionOptionsReserved,  // reserved bits set [MQTT-3.8.3-5]
@@ -85,7 +87,7 @@ std::string_view to_string(DecodeErrc code) noexcept;
 struct FailureResponse {
   enum Action : std::uint8_t { kClose, kConnackThenClose, kDisconnectThenClose };
   Action action = kClose;
-  ReasonCode reason = ReasonCode::kSuccess;  // for CONNACK/DISCONNECT (3.x CONNACK: see to_v3_connack_code)
+  ReasonCode reason = ReasonCode::kSuccess;  // for CONNACK/DISCONNECT (3.x: to_v3_connack_code)
   std::optional<ProtocolVersion> version;    // the layout to answer in
 };
 
@@ -102,6 +104,8 @@ enum class EncodeErrc : std::uint8_t {
   kPacketTooLarge,      // remaining length over 268 435 455
   kInvalidValue,        // QoS 3, packet identifier 0 where one is required, ...
   kPropertyNotAllowed,  // a property the packet may not carry
+  kInvalidUtf8,         // a string that is not well-formed UTF-8, or holds U+0000
+  kInvalidTopic,        // a topic name or filter the receiver would refuse
 };
 
 std::string_view to_string(EncodeErrc code) noexcept;

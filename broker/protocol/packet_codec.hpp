@@ -25,15 +25,33 @@ struct DecodeContext {
   // CONNECT sets this as soon as it has read a protocol level it supports, so
   // a later failure can still be answered in the client's version.
   std::optional<ProtocolVersion>* learned_version = nullptr;
+  std::size_t maximum_user_properties = 0;
 };
+
+// Reads the property list of a packet decoded in `context`.
+inline void read_properties(Reader& in, const DecodeContext& context, PropertyContext where, Properties& out) {
+  read_properties(in, where, context.sender, context.maximum_user_properties, out);
+}
 
 using SizeResult = core::Result<std::size_t, EncodeErrc>;
 
 // Helpers shared by the packet files.
 inline bool is_v5(ProtocolVersion v) noexcept { return v == ProtocolVersion::kV5; }
 
-// Size of a property list with its length prefix, after checking it may be sent.
-SizeResult property_block_size(const Properties& p, PropertyContext context) noexcept;
+// Size of a property list with its length prefix, after checking it may be
+// sent (`check_strings`: see check_properties).
+SizeResult property_block_size(const Properties& p, PropertyContext context, bool check_strings = true) noexcept;
+
+// Why `s` cannot be sent as a UTF-8 string field (too long, not UTF-8), if it cannot.
+std::optional<EncodeErrc> string_problem(std::string_view s) noexcept;
+
+// Why `topic` cannot be sent as a topic name (as string_problem, or empty or
+// with a wildcard [MQTT-3.3.2-2]), if it cannot.
+std::optional<EncodeErrc> topic_name_problem(std::string_view topic) noexcept;
+
+// PUBLISH body size; `trusted`: the topic and property strings came from a
+// Decoder, so their contents are not checked again.
+SizeResult publish_body_size(const Publish& p, ProtocolVersion version, bool trusted);
 
 // The error for an ill-formed Topic Filter in SUBSCRIBE or UNSUBSCRIBE, if any.
 std::optional<DecodeErrc> check_filter(std::string_view filter) noexcept;

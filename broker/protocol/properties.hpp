@@ -136,14 +136,19 @@ struct Properties {
 
 // Reads a property length and the property list that follows
 // ([MQTT-2.2.2]), validating identifiers, duplicates and values for `context`.
-// `role` is the side that *sent* the packet.
-void read_properties(Reader& in, PropertyContext context, Role sender, Properties& out);
+// `sender` is the side that sent the packet. More than
+// `maximum_user_properties` User Properties fail with kTooManyUserProperties.
+void read_properties(Reader& in, PropertyContext context, Role sender, std::size_t maximum_user_properties,
+                     Properties& out);
 
 // Bytes the property list of `p` takes, without its length prefix.
 std::size_t properties_size(const Properties& p) noexcept;
 
-// Checks that `p` sets only properties `context` may carry and that strings fit.
-core::Result<void, EncodeErrc> check_properties(const Properties& p, PropertyContext context) noexcept;
+// Checks that `p` sets only properties `context` may carry, with values the
+// receiver accepts. `check_strings`: also validate string contents (UTF-8,
+// a Response Topic's syntax); false for strings that came from a decoder.
+core::Result<void, EncodeErrc> check_properties(const Properties& p, PropertyContext context,
+                                                bool check_strings) noexcept;
 
 // Writes the property length and list; `size` is properties_size(p).
 void write_properties(Writer& out, const Properties& p, std::size_t size) noexcept;

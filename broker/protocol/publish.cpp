@@ -27,7 +27,7 @@ void decode(Reader& in, const DecodeContext& context, Publish& out) {
     out.packet_id = in.u16();
     if (!in.failed() && out.packet_id == 0) return in.fail(DecodeErrc::kPacketIdentifierZero);  // [MQTT-2.2.1-3]
   }
-  if (is_v5(context.version)) read_properties(in, PropertyContext::kPublish, context.sender, out.properties);
+  if (is_v5(context.version)) read_properties(in, context, PropertyContext::kPublish, out.properties);
   out.payload = in.rest();
   if (in.failed()) return;
   if (out.topic.empty()) {
@@ -38,20 +38,27 @@ void decode(Reader& in, const DecodeContext& context, Publish& out) {
   if (!is_valid_topic_name(out.topic)) in.fail(DecodeErrc::kTopicNameWildcard);  // [MQTT-3.3.2-2]
 }
 
-SizeResult body_size(const Publish& p, ProtocolVersion v) {
+SizeResult publish_body_size(const Publish& p, ProtocolVersion v, bool trusted) {
   if (static_cast<std::uint8_t>(p.qos) > 2) return core::fail(EncodeErrc::kInvalidValue);
   if (p.qos != QoS::k0 && p.packet_id == 0) return core::fail(EncodeErrc::kInvalidValue);  // [MQTT-2.2.1-3]
   if (p.dup && p.qos == QoS::k0) return core::fail(EncodeErrc::kInvalidValue);
   if (!fits(p.topic.size())) return core::fail(EncodeErrc::kStringTooLong);
-  if (p.topic.empty() && !(is_v5(v) && p.properties.topic_alias)) return core::fail(EncodeErrc::kInvalidValue);
+  if (p.topic.empty()) {
+    // Only 5.0 sends an empty topic, to use a Topic Alias [MQTT-3.3.2-1].
+    if (!(is_v5(v) && p.properties.topic_alias)) return core::fail(EncodeErrc::kInvalidTopic);
+  } else if (!trusted) {
+    if (auto problem = topic_name_problem(p.topic)) return core::fail(*problem);
+  }
   std::size_t size = string_field_size(p.topic.size()) + (p.qos == QoS::k0 ? 0 : 2) + p.payload.size();
   if (is_v5(v)) {
-    SizeResult props = property_block_size(p.properties, PropertyContext::kPublish);
+    SizeResult props = property_block_size(p.properties, PropertyContext::kPublish, !trusted);
     if (!props) return props;
     size += *props;
   }
   return size;
 }
+
+SizeResult body_size(const Publish& p, ProtocolVersion v) { return publish_body_size(p, v, false); }
 
 void write_body(Writer& out, const Publish& p, ProtocolVersion v) {
   out.string(p.topic);

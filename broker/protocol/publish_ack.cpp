@@ -16,7 +16,7 @@ void decode_ack(Reader& in, const DecodeContext& context, PublishAck<kType>& out
   // properties [MQTT-3.4.2.1].
   out.reason = static_cast<ReasonCode>(in.u8());
   if (!is_valid_for(out.reason, kType)) return in.fail(DecodeErrc::kInvalidReasonCode);
-  if (!in.at_end()) read_properties(in, property_context(kType), context.sender, out.properties);
+  if (!in.at_end()) read_properties(in, context, property_context(kType), out.properties);
 }
 
 template <PacketType kType>

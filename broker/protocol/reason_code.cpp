@@ -129,7 +129,7 @@ bool may_send_reason(ReasonCode code, PacketType type, Role sender) noexcept {
   }
 }
 
-std::uint8_t to_v3_connack_code(ReasonCode code) noexcept {
+std::optional<std::uint8_t> to_v3_connack_code(ReasonCode code) noexcept {
   switch (code) {
     case ReasonCode::kSuccess:
       return 0;
@@ -137,13 +137,21 @@ std::uint8_t to_v3_connack_code(ReasonCode code) noexcept {
       return 1;
     case ReasonCode::kClientIdentifierNotValid:
       return 2;
+    case ReasonCode::kServerUnavailable:
+    case ReasonCode::kServerBusy:
+    case ReasonCode::kUseAnotherServer:
+    case ReasonCode::kServerMoved:
+    case ReasonCode::kConnectionRateExceeded:
+    case ReasonCode::kQuotaExceeded:
+      return 3;
     case ReasonCode::kBadUserNameOrPassword:
+    case ReasonCode::kBadAuthenticationMethod:
       return 4;
     case ReasonCode::kNotAuthorized:
     case ReasonCode::kBanned:
       return 5;
     default:
-      return 3;  // Server unavailable
+      return std::nullopt;
   }
 }
 

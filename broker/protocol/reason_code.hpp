@@ -71,11 +71,14 @@ bool is_valid_for(ReasonCode code, PacketType type) noexcept;
 // for the other packets the direction follows from the packet type.
 bool may_send_reason(ReasonCode code, PacketType type, Role sender) noexcept;
 
-// The MQTT 3.1/3.1.1 CONNACK return code (0-5) that best expresses `code`
-// ([MQTT-3.2.2-3]): Unsupported Protocol Version -> 1, Client Identifier not
-// valid -> 2, Server unavailable/busy -> 3, Bad User Name or Password -> 4,
-// Not authorized/Banned -> 5. Other failures have no 3.x equivalent and map to 3.
-std::uint8_t to_v3_connack_code(ReasonCode code) noexcept;
+// The MQTT 3.1/3.1.1 CONNACK return code (0-5) that expresses `code`
+// (3.1.1 table 3.1): Unsupported Protocol Version -> 1, Client Identifier not
+// valid -> 2, server unavailable, busy, moved or rate-limited -> 3, bad user
+// name, password or authentication method -> 4, not authorized or banned -> 5.
+// Nothing for the rest (Malformed Packet, Protocol Error, ...): "if none of the
+// return codes are deemed applicable" the server closes without a CONNACK
+// [MQTT-3.2.2-6].
+std::optional<std::uint8_t> to_v3_connack_code(ReasonCode code) noexcept;
 
 // The reason code for a 3.x CONNACK return code, or nothing for codes above 5.
 std::optional<ReasonCode> from_v3_connack_code(std::uint8_t return_code) noexcept;

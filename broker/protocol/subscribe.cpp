@@ -17,9 +17,11 @@ constexpr std::uint8_t kReservedV3 = 0xFC;  // 3.1.1: bits 2-7 [MQTT-3-8.3-4]
 
 void read_subscription(Reader& in, ProtocolVersion v, Subscription& out) {
   out.filter = in.utf8();
-  const std::uint8_t options = in.u8();
+  std::uint8_t options = in.u8();
   if (in.failed()) return;
-  if ((options & (is_v5(v) ? kReservedV5 : kReservedV3)) != 0) {
+  if (v == ProtocolVersion::kV31) {
+    options &= kQoSMask;  // 3.1: the upper six bits are "not used"
+  } else if ((options & (is_v5(v) ? kReservedV5 : kReservedV3)) != 0) {
     return in.fail(DecodeErrc::kSubscriptionOptionsReserved);
   }
   const std::uint8_t qos = options & kQoSMask;
@@ -50,7 +52,7 @@ void decode(Reader& in, const DecodeContext& context, Subscribe& out) {
   out.packet_id = in.u16();
   if (in.failed()) return;
   if (out.packet_id == 0) return in.fail(DecodeErrc::kPacketIdentifierZero);  // [MQTT-2.2.1-3]
-  if (is_v5(context.version)) read_properties(in, PropertyContext::kSubscribe, Role::kClient, out.properties);
+  if (is_v5(context.version)) read_properties(in, context, PropertyContext::kSubscribe, out.properties);
   while (!in.failed() && !in.at_end()) read_subscription(in, context.version, out.subscriptions.emplace_back());
   if (!in.failed() && out.subscriptions.empty()) in.fail(DecodeErrc::kNoTopicFilters);  // [MQTT-3.8.3-3]
 }
@@ -64,10 +66,13 @@ SizeResult body_size(const Subscribe& p, ProtocolVersion v) {
     size += *props;
   }
   for (const Subscription& s : p.subscriptions) {
-    if (!fits(s.filter.size())) return core::fail(EncodeErrc::kStringTooLong);
+    if (auto problem = string_problem(s.filter)) return core::fail(*problem);
+    if (check_filter(s.filter)) return core::fail(EncodeErrc::kInvalidTopic);
     if (static_cast<std::uint8_t>(s.max_qos) > 2 || static_cast<std::uint8_t>(s.retain_handling) > 2) {
       return core::fail(EncodeErrc::kInvalidValue);
     }
+    // [MQTT-3.8.3-4]; in 3.x No Local is not sent at all.
+    if (is_v5(v) && s.no_local && is_shared_filter(s.filter)) return core::fail(EncodeErrc::kInvalidValue);
     size += string_field_size(s.filter.size()) + 1;
   }
   return size;

@@ -9,7 +9,7 @@ void decode(Reader& in, const DecodeContext& context, Unsuback& out) {
   if (in.failed()) return;
   if (out.packet_id == 0) return in.fail(DecodeErrc::kPacketIdentifierZero);
   if (!is_v5(context.version)) return;  // 3.x: no payload [MQTT-3.11.3]
-  read_properties(in, PropertyContext::kUnsuback, Role::kServer, out.properties);
+  read_properties(in, context, PropertyContext::kUnsuback, out.properties);
   while (!in.failed() && !in.at_end()) {
     const auto code = static_cast<ReasonCode>(in.u8());
     if (!is_valid_for(code, PacketType::kUnsuback)) return in.fail(DecodeErrc::kInvalidReasonCode);

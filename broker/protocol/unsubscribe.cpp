@@ -8,7 +8,7 @@ void decode(Reader& in, const DecodeContext& context, Unsubscribe& out) {
   out.packet_id = in.u16();
   if (in.failed()) return;
   if (out.packet_id == 0) return in.fail(DecodeErrc::kPacketIdentifierZero);  // [MQTT-2.2.1-3]
-  if (is_v5(context.version)) read_properties(in, PropertyContext::kUnsubscribe, Role::kClient, out.properties);
+  if (is_v5(context.version)) read_properties(in, context, PropertyContext::kUnsubscribe, out.properties);
   while (!in.failed() && !in.at_end()) {
     const std::string_view filter = in.utf8();
     if (in.failed()) return;
@@ -27,7 +27,8 @@ SizeResult body_size(const Unsubscribe& p, ProtocolVersion v) {
     size += *props;
   }
   for (const std::string_view filter : p.filters) {
-    if (!fits(filter.size())) return core::fail(EncodeErrc::kStringTooLong);
+    if (auto problem = string_problem(filter)) return core::fail(*problem);
+    if (check_filter(filter)) return core::fail(EncodeErrc::kInvalidTopic);
     size += string_field_size(filter.size());
   }
   return size;

@@ -20,8 +20,10 @@
 namespace {
 
 using roost::protocol::Decoder;
+using roost::protocol::DecoderLimits;
 using roost::protocol::Encoder;
 using roost::protocol::Frame;
+using roost::protocol::kMaxPacketSizeLimit;
 using roost::protocol::Packet;
 using roost::protocol::PacketType;
 using roost::protocol::ProtocolVersion;
@@ -29,12 +31,25 @@ using roost::protocol::Role;
 
 [[noreturn]] void invariant_broken() { std::abort(); }
 
+// The one thing the decoder accepts that the encoder will not send: a 3.1
+// SUBACK with the 3.1.1 failure code 0x80, which brokers send to 3.1 clients
+// although 3.1 has no failure code.
+bool is_lenient_only(const Packet& packet, ProtocolVersion version) {
+  const auto* suback = std::get_if<roost::protocol::Suback>(&packet.body);
+  if (suback == nullptr || version != ProtocolVersion::kV31) return false;
+  for (const auto code : suback->reason_codes) {
+    if (roost::protocol::is_failure(code)) return true;
+  }
+  return false;
+}
+
 void check_round_trip(const Packet& packet, Role sender, ProtocolVersion version) {
   if (const auto* connect = std::get_if<roost::protocol::Connect>(&packet.body)) version = connect->version;
+  if (is_lenient_only(packet, version)) return;
   Frame frame;
   if (!Encoder(sender, version).encode(packet.body, frame)) invariant_broken();
   const std::vector<std::uint8_t> wire = frame.flatten();
-  Decoder again(sender == Role::kServer ? Role::kClient : Role::kServer);
+  Decoder again(sender == Role::kServer ? Role::kClient : Role::kServer, DecoderLimits(kMaxPacketSizeLimit));
   if (roost::protocol::type_of(packet.body) != PacketType::kConnect || sender == Role::kServer) {
     again.set_version(version);
   }
@@ -52,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Role receiver = (mode & 0x04) != 0 ? Role::kClient : Role::kServer;
   const Role sender = receiver == Role::kServer ? Role::kClient : Role::kServer;
   const std::size_t chunk = static_cast<std::size_t>(mode >> 3) + 1;
-  Decoder decoder(receiver, 1u << 20);
+  Decoder decoder(receiver, DecoderLimits(1u << 20));
   switch (mode & 0x03) {
     case 1:
       decoder.set_version(ProtocolVersion::kV31);

@@ -135,9 +135,9 @@ TEST(Encoder, RefusesValuesTheWireCannotCarry) {
   no_id.qos = QoS::k1;  // packet id 0 [MQTT-2.2.1-3]
   EXPECT_EQ(try_encode(no_id, Role::kClient, kV5).error(), EncodeErrc::kInvalidValue);
 
-  Publish wildcard_free;
-  wildcard_free.topic = "";  // empty topic needs a Topic Alias, and only in 5.0
-  EXPECT_EQ(try_encode(wildcard_free, Role::kClient, kV311).error(), EncodeErrc::kInvalidValue);
+  Publish empty_topic;
+  empty_topic.topic = "";  // needs a Topic Alias, and only 5.0 has them [MQTT-3.3.2-1]
+  EXPECT_EQ(try_encode(empty_topic, Role::kClient, kV311).error(), EncodeErrc::kInvalidTopic);
 
   const std::string huge(70'000, 'x');
   Publish long_topic;
@@ -160,6 +160,123 @@ TEST(Encoder, RefusesValuesTheWireCannotCarry) {
   refused_with_session.reason = ReasonCode::kNotAuthorized;
   refused_with_session.session_present = true;  // [MQTT-3.2.2-6]
   EXPECT_EQ(try_encode(refused_with_session, Role::kServer, kV5).error(), EncodeErrc::kInvalidValue);
+}
+
+// What the encoder refuses, so that whatever it encodes its peer's decoder
+// accepts: each case is a packet the decoder would refuse.
+struct Refusal {
+  const char* name;
+  PacketBody packet;
+  Role sender;
+  ProtocolVersion version;
+  EncodeErrc expected;
+};
+
+Publish publish_to(std::string_view topic) {
+  Publish p;
+  p.topic = topic;
+  return p;
+}
+
+Subscribe subscribe_to(std::string_view filter, bool no_local = false) {
+  Subscribe s;
+  s.packet_id = 1;
+  Subscription sub;
+  sub.filter = filter;
+  sub.no_local = no_local;
+  s.subscriptions.push_back(sub);
+  return s;
+}
+
+Connect connect_with(ProtocolVersion v, std::string_view client_id, bool clean_start = true) {
+  Connect c;
+  c.version = v;
+  c.client_id = client_id;
+  c.clean_start = clean_start;
+  return c;
+}
+
+std::vector<Refusal> refusals() {
+  using E = EncodeErrc;
+  const Role kC = Role::kClient;
+  const Role kS = Role::kServer;
+  std::vector<Refusal> r;
+  r.push_back({"topic with +", publish_to("a/+"), kC, kV311, E::kInvalidTopic});  // [MQTT-3.3.2-2]
+  r.push_back({"topic with #", publish_to("a/#"), kS, kV5, E::kInvalidTopic});
+  r.push_back({"topic with U+0000", publish_to(std::string_view("a\0b", 3)), kC, kV5, E::kInvalidUtf8});
+  r.push_back({"topic with a surrogate", publish_to("\xED\xA0\x80"), kC, kV311, E::kInvalidUtf8});
+  r.push_back({"overlong topic", publish_to("\xC0\xAF"), kC, kV311, E::kInvalidUtf8});
+  Publish bad_user = publish_to("t");
+  bad_user.properties.user_properties.push_back({"k", "\xFF"});
+  r.push_back({"user property not UTF-8", bad_user, kC, kV5, E::kInvalidUtf8});
+  Publish bad_response = publish_to("t");
+  bad_response.properties.response_topic = "reply/+";  // a Topic Name [MQTT-3.3.2-14]
+  r.push_back({"response topic with +", bad_response, kC, kV5, E::kInvalidValue});
+  r.push_back({"filter # not last", subscribe_to("a/#/b"), kC, kV311, E::kInvalidTopic});  // [MQTT-4.7.1-1]
+  r.push_back({"filter + inside a level", subscribe_to("a+"), kC, kV5, E::kInvalidTopic});
+  r.push_back({"empty filter", subscribe_to(""), kC, kV311, E::kInvalidTopic});
+  r.push_back({"shared filter without filter", subscribe_to("$share/g"), kC, kV5, E::kInvalidTopic});
+  r.push_back({"No Local on a shared subscription", subscribe_to("$share/g/a", true), kC, kV5,
+               E::kInvalidValue});  // [MQTT-3.8.3-4]
+  Unsubscribe unsub;
+  unsub.packet_id = 1;
+  unsub.filters = {""};
+  r.push_back({"unsubscribe empty filter", unsub, kC, kV311, E::kInvalidTopic});
+  Connect will_wildcard = connect_with(kV311, "c");
+  will_wildcard.will.emplace().topic = "a/#";
+  r.push_back({"will topic with #", will_wildcard, kC, kV311, E::kInvalidTopic});
+  Connect will_empty = connect_with(kV5, "c");
+  will_empty.will.emplace().topic = "";
+  r.push_back({"empty will topic", will_empty, kC, kV5, E::kInvalidTopic});
+  r.push_back({"3.1.1 empty id without clean session", connect_with(kV311, "", false), kC, kV311,
+               E::kInvalidValue});  // [MQTT-3.1.3-7]
+  r.push_back({"3.1 empty id", connect_with(ProtocolVersion::kV31, ""), kC, ProtocolVersion::kV31, E::kInvalidValue});
+  Connect bad_name = connect_with(kV311, "c");
+  bad_name.username = "\xC3";
+  r.push_back({"user name not UTF-8", bad_name, kC, kV311, E::kInvalidUtf8});
+  Connack malformed;
+  malformed.reason = ReasonCode::kMalformedPacket;  // no 3.1.1 return code: close instead [MQTT-3.2.2-6]
+  r.push_back({"3.1.1 CONNACK without a return code", malformed, kS, kV311, E::kNotInVersion});
+  Suback refused;
+  refused.packet_id = 1;
+  refused.reason_codes = {ReasonCode::kNotAuthorized};  // 3.1 SUBACK only grants QoS
+  r.push_back({"3.1 SUBACK failure", refused, kS, ProtocolVersion::kV31, E::kNotInVersion});
+  Puback bad_reason_string;
+  bad_reason_string.packet_id = 1;
+  bad_reason_string.properties.reason_string = "\xE2\x82";
+  r.push_back({"reason string cut mid-character", bad_reason_string, kS, kV5, E::kInvalidUtf8});
+  return r;
+}
+
+TEST(Encoder, RefusesWhatTheDecoderWouldRefuse) {
+  for (const Refusal& r : refusals()) {
+    const auto result = try_encode(r.packet, r.sender, r.version);
+    ASSERT_FALSE(result.has_value()) << r.name << " was encoded";
+    EXPECT_EQ(result.error(), r.expected) << r.name << ": " << to_string(result.error());
+  }
+}
+
+TEST(Encoder, ForwardingTrustsDecodedStringsButNotStructure) {
+  // encode_forward skips the content scans (the decoder did them) ...
+  const core::SharedBytes message = core::SharedBytes::copy_of(view("a/+payload"));
+  Publish p;
+  p.topic = core::as_chars(message.view().first(3));
+  p.payload = message.view().subspan(3);
+  Frame frame;
+  EXPECT_TRUE(Encoder(Role::kServer, kV5).encode_forward(p, message, frame).has_value());
+  EXPECT_EQ(Encoder(Role::kServer, kV5).encode(PacketBody{p}, frame).error(), EncodeErrc::kInvalidTopic);
+  // ... but not the structural rules.
+  p.qos = QoS::k1;  // without a packet identifier
+  EXPECT_EQ(Encoder(Role::kServer, kV5).encode_forward(p, message, frame).error(), EncodeErrc::kInvalidValue);
+}
+
+TEST(Encoder, EncodingAPacketKeepsItsBytes) {
+  Frame frame;
+  {
+    const Packet decoded = decode_one(bytes({0x30, 0x04, 0x00, 0x01, 't', 'x'}), Role::kClient, kV311);
+    ASSERT_TRUE(Encoder(Role::kServer, kV311).encode(decoded, frame).has_value());
+  }
+  EXPECT_EQ(frame.flatten(), bytes({0x30, 0x04, 0x00, 0x01, 't', 'x'}));  // views still valid
 }
 
 TEST(Decoder, DirectionalReasonCodesAreProtocolErrors) {  // tables 3-10 and 3-11

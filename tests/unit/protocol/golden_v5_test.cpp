@@ -197,7 +197,7 @@ TEST(GoldenV5, ConnectPropertiesInAnyOrderDecode) {
       0x11, 0x00, 0x00, 0x00, 0x3C,              // session expiry interval 60
       0x00, 0x01, 'c',                           // client id "c"
   });
-  EXPECT_TRUE(decode_one(wire, Role::kClient, kV5).body == PacketBody(expected));
+  expect_decodes(wire, Role::kClient, kV5, expected);
 }
 
 // ---------------------------------------------------------------- CONNACK
@@ -453,6 +453,7 @@ TEST(GoldenV5, PublishRemainingLengthFourBytes) {
   ASSERT_EQ(encoded.size(), wire.size());
   EXPECT_EQ(Bytes(encoded.begin(), encoded.begin() + static_cast<long>(header.size())), header);
   EXPECT_TRUE(encoded == wire);
+  // Decoded whole only: splitting 2 MiB at every byte would take minutes.
   EXPECT_TRUE(decode_one(wire, Role::kServer, kV5).body == PacketBody(p));
 }
 
@@ -470,7 +471,7 @@ TEST(GoldenV5, PublishPropertiesOutOfIdOrderDecodeKeepingUserPropertyOrder) {
       0x26, 0x00, 0x01, 'a',  0x00, 0x01, '1',  // user property "a" = "1"
       0x01, 0x00,                               // payload format indicator 0
   });
-  EXPECT_TRUE(decode_one(wire, Role::kClient, kV5).body == PacketBody(expected));
+  expect_decodes(wire, Role::kClient, kV5, expected);
 }
 
 // ------------------------------------------- PUBACK, PUBREC, PUBREL, PUBCOMP
@@ -530,9 +531,8 @@ TEST(GoldenV5, PubackOptionalFieldsMayBeSentAnyway) {
       0x00,        // property length 0
   });
   for (const Role sender : {Role::kClient, Role::kServer}) {
-    EXPECT_TRUE(decode_one(success, sender, kV5).body == PacketBody(ack<Puback>(0x1234)));
-    EXPECT_TRUE(decode_one(no_properties, sender, kV5).body ==
-                PacketBody(ack<Puback>(0x1234, ReasonCode::kNoMatchingSubscribers)));
+    expect_decodes(success, sender, kV5, ack<Puback>(0x1234));
+    expect_decodes(no_properties, sender, kV5, ack<Puback>(0x1234, ReasonCode::kNoMatchingSubscribers));
   }
 }
 
@@ -870,8 +870,8 @@ TEST(GoldenV5, DisconnectOptionalFieldsMayBeSentAnyway) {
       0x00,        // property length 0
   });
   for (const Role sender : {Role::kClient, Role::kServer}) {
-    EXPECT_TRUE(decode_one(reason_only, sender, kV5).body == PacketBody(Disconnect{}));
-    EXPECT_TRUE(decode_one(no_properties, sender, kV5).body == PacketBody(Disconnect{}));
+    expect_decodes(reason_only, sender, kV5, Disconnect{});
+    expect_decodes(no_properties, sender, kV5, Disconnect{});
   }
 }
 

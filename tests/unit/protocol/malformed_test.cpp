@@ -599,7 +599,7 @@ std::string describe(const std::optional<DecodeError>& e) {
 // A decoder for `c`'s receiver: it has negotiated c.version, unless the case
 // is a connection's first packet (a CONNECT from a client, which sets it).
 Decoder decoder_for(const Case& c) {
-  Decoder d(other(c.sender), c.maximum_packet_size);
+  Decoder d(other(c.sender), DecoderLimits(c.maximum_packet_size));
   const bool client_connect = c.sender == Role::kClient && !c.wire.empty() && (c.wire[0] >> 4) == 1;
   if (!c.before_connect && !client_connect) d.set_version(c.version);
   return d;
@@ -781,7 +781,7 @@ struct ServerFailure {
 
 // Feeds `wire` to a fresh server decoder (maximum `max`); it must fail.
 ServerFailure server_failure(const Bytes& wire, std::uint32_t max = kMaxPacketSizeLimit) {
-  Decoder d(Role::kServer, max);
+  Decoder d(Role::kServer, DecoderLimits(max));
   DecodeOutcome out = decode_chunks(d, wire);
   EXPECT_TRUE(out.error.has_value()) << "decoded without error";
   return {out.error.value_or(DecodeError{}), d.version()};
@@ -803,7 +803,7 @@ TEST(FailureResponse, UnsupportedLevelAnswersConnackIn311Layout) {
     EXPECT_EQ(r.action, FailureResponse::kConnackThenClose);
     EXPECT_EQ(r.reason, RC::kUnsupportedProtocolVersion);
     ASSERT_EQ(r.version, k311);
-    EXPECT_EQ(to_v3_connack_code(r.reason), 1);
+    EXPECT_EQ(to_v3_connack_code(r.reason), std::optional<std::uint8_t>(1));
     EXPECT_EQ(encode(Connack{false, r.reason, {}}, kS, *r.version), bytes({0x20, 0x02, 0x00, 0x01}));
   }
 }

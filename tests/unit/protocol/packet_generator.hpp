@@ -273,9 +273,11 @@ class PacketGenerator {
     static constexpr std::uint8_t kV3Codes[] = {0x00, 0x01, 0x02, 0x80};
     if (v5(v)) s.properties = properties(PropertyContext::kSuback, Role::kServer);
     const std::uint32_t n = uniform(1, 5);
+    // 3.1 has no failure code: its SUBACK only grants QoS levels.
+    const std::uint32_t last_v3 = v == ProtocolVersion::kV31 ? 2 : 3;
     for (std::uint32_t i = 0; i < n; ++i) {
-      s.reason_codes.push_back(
-          static_cast<ReasonCode>(v5(v) ? kV5Codes[uniform(0, std::size(kV5Codes) - 1)] : kV3Codes[uniform(0, 3)]));
+      s.reason_codes.push_back(static_cast<ReasonCode>(v5(v) ? kV5Codes[uniform(0, std::size(kV5Codes) - 1)]
+                                                             : kV3Codes[uniform(0, last_v3)]));
     }
     return s;
   }

@@ -56,7 +56,7 @@ Bytes publish_wire(ProtocolVersion v, QoS qos) {
 
 void expect_one_allocation_to_decode(ProtocolVersion v, QoS qos) {
   const Bytes wire = publish_wire(v, qos);
-  Decoder d(Role::kServer);
+  Decoder d(Role::kServer, DecoderLimits(kMaxPacketSizeLimit));
   d.set_version(v);
   core::ByteView input(wire.data(), wire.size());
   int allocations = 0;
@@ -71,7 +71,7 @@ void expect_one_allocation_to_decode(ProtocolVersion v, QoS qos) {
 
 void expect_no_allocation_to_encode(ProtocolVersion v, QoS qos) {
   const Bytes wire = publish_wire(v, qos);
-  Decoder d(Role::kServer);
+  Decoder d(Role::kServer, DecoderLimits(kMaxPacketSizeLimit));
   d.set_version(v);
   core::ByteView input(wire.data(), wire.size());
   auto step = d.next(input);
@@ -83,8 +83,7 @@ void expect_no_allocation_to_encode(ProtocolVersion v, QoS qos) {
   int allocations = 0;
   {
     AllocationCounter counter;
-    auto result = encoder.encode(publish, frame);
-    frame.keep_alive(packet.backing);
+    auto result = encoder.encode_forward(publish, packet.backing, frame);
     allocations = counter.count();
     ASSERT_TRUE(result.has_value());
   }
