@@ -25,18 +25,13 @@ void decode(Reader& in, const DecodeContext& context, Auth& out) {
 SizeResult body_size(const Auth& p, ProtocolVersion v) {
   if (!is_v5(v)) return core::fail(EncodeErrc::kNotInVersion);
   if (!is_valid_for(p.reason, PacketType::kAuth)) return core::fail(EncodeErrc::kInvalidValue);
-  if (p.reason == ReasonCode::kSuccess && p.properties.empty()) return std::size_t{0};
-  if (!p.properties.authentication_method) return core::fail(EncodeErrc::kInvalidValue);
-  SizeResult props = property_block_size(p.properties, PropertyContext::kAuth);
-  if (!props) return props;
-  return 1 + *props;
+  // Only the Success short form may leave out the Authentication Method.
+  const bool short_form = p.reason == ReasonCode::kSuccess && p.properties.empty();
+  if (!short_form && !p.properties.authentication_method) return core::fail(EncodeErrc::kInvalidValue);
+  return reason_tail_size(p.reason, p.properties, PropertyContext::kAuth);
 }
 
-void write_body(Writer& out, const Auth& p, ProtocolVersion) {
-  if (p.reason == ReasonCode::kSuccess && p.properties.empty()) return;
-  out.u8(static_cast<std::uint8_t>(p.reason));
-  write_properties(out, p.properties, properties_size(p.properties));
-}
+void write_body(Writer& out, const Auth& p, ProtocolVersion) { write_reason_tail(out, p.reason, p.properties); }
 
 std::uint8_t header_flags(const Auth&) noexcept { return 0; }
 

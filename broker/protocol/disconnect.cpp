@@ -24,20 +24,11 @@ void decode(Reader& in, const DecodeContext& context, Disconnect& out) {
 SizeResult body_size(const Disconnect& p, ProtocolVersion v) {
   if (!is_v5(v)) return std::size_t{0};
   if (!is_valid_for(p.reason, PacketType::kDisconnect)) return core::fail(EncodeErrc::kInvalidValue);
-  if (p.properties.empty()) return std::size_t{p.reason == ReasonCode::kSuccess ? 0u : 1u};
-  SizeResult props = property_block_size(p.properties, PropertyContext::kDisconnect);
-  if (!props) return props;
-  return 1 + *props;
+  return reason_tail_size(p.reason, p.properties, PropertyContext::kDisconnect);
 }
 
 void write_body(Writer& out, const Disconnect& p, ProtocolVersion v) {
-  if (!is_v5(v)) return;
-  if (p.properties.empty()) {
-    if (p.reason != ReasonCode::kSuccess) out.u8(static_cast<std::uint8_t>(p.reason));
-    return;
-  }
-  out.u8(static_cast<std::uint8_t>(p.reason));
-  write_properties(out, p.properties, properties_size(p.properties));
+  if (is_v5(v)) write_reason_tail(out, p.reason, p.properties);
 }
 
 std::uint8_t header_flags(const Disconnect&) noexcept { return 0; }

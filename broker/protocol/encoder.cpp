@@ -13,6 +13,19 @@ SizeResult property_block_size(const Properties& p, PropertyContext context, boo
   return variable_int_size(static_cast<std::uint32_t>(size)) + size;
 }
 
+SizeResult reason_tail_size(ReasonCode reason, const Properties& p, PropertyContext context) noexcept {
+  if (p.empty()) return std::size_t{reason == ReasonCode::kSuccess ? 0u : 1u};
+  SizeResult props = property_block_size(p, context);
+  if (!props) return props;
+  return 1 + *props;
+}
+
+void write_reason_tail(Writer& out, ReasonCode reason, const Properties& p) noexcept {
+  if (p.empty() && reason == ReasonCode::kSuccess) return;
+  out.u8(static_cast<std::uint8_t>(reason));
+  if (!p.empty()) write_properties(out, p, properties_size(p));
+}
+
 std::optional<EncodeErrc> string_problem(std::string_view s) noexcept {
   if (!fits(s.size())) return EncodeErrc::kStringTooLong;
   if (check_utf8(s) != Utf8Status::kValid) return EncodeErrc::kInvalidUtf8;

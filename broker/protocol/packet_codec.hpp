@@ -42,6 +42,12 @@ inline bool is_v5(ProtocolVersion v) noexcept { return v == ProtocolVersion::kV5
 // sent (`check_strings`: see check_properties).
 SizeResult property_block_size(const Properties& p, PropertyContext context, bool check_strings = true) noexcept;
 
+// The 5.0 tail "reason code, properties" of the acknowledgements, DISCONNECT
+// and AUTH: nothing for Success without properties, only the reason code
+// without properties, otherwise both [MQTT-3.4.2.1], [MQTT-3.14.2.1].
+SizeResult reason_tail_size(ReasonCode reason, const Properties& p, PropertyContext context) noexcept;
+void write_reason_tail(Writer& out, ReasonCode reason, const Properties& p) noexcept;
+
 // Why `s` cannot be sent as a UTF-8 string field (too long, not UTF-8), if it cannot.
 std::optional<EncodeErrc> string_problem(std::string_view s) noexcept;
 

@@ -24,22 +24,15 @@ SizeResult ack_size(const PublishAck<kType>& p, ProtocolVersion v) {
   if (p.packet_id == 0) return core::fail(EncodeErrc::kInvalidValue);
   if (!is_v5(v)) return std::size_t{2};
   if (!is_valid_for(p.reason, kType)) return core::fail(EncodeErrc::kInvalidValue);
-  if (p.properties.empty()) return std::size_t{p.reason == ReasonCode::kSuccess ? 2u : 3u};
-  SizeResult props = property_block_size(p.properties, property_context(kType));
-  if (!props) return props;
-  return 3 + *props;
+  SizeResult tail = reason_tail_size(p.reason, p.properties, property_context(kType));
+  if (!tail) return tail;
+  return 2 + *tail;
 }
 
 template <PacketType kType>
 void write_ack(Writer& out, const PublishAck<kType>& p, ProtocolVersion v) {
   out.u16(p.packet_id);
-  if (!is_v5(v)) return;
-  if (p.properties.empty()) {
-    if (p.reason != ReasonCode::kSuccess) out.u8(static_cast<std::uint8_t>(p.reason));
-    return;
-  }
-  out.u8(static_cast<std::uint8_t>(p.reason));
-  write_properties(out, p.properties, properties_size(p.properties));
+  if (is_v5(v)) write_reason_tail(out, p.reason, p.properties);
 }
 
 }  // namespace
