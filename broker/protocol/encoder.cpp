@@ -1,5 +1,7 @@
 #include "protocol/encoder.hpp"
 
+#include <algorithm>
+
 #include "protocol/packet_codec.hpp"
 #include "protocol/topic.hpp"
 #include "protocol/utf8.hpp"
@@ -81,7 +83,7 @@ core::Result<void, EncodeErrc> Encoder::encode(const PacketBody& packet, Frame& 
   if (version_ == ProtocolVersion::kV5) {
     if (auto ok = check_sender(packet, role_); !ok) return ok;
   }
-  if (const auto* publish = std::get_if<Publish>(&packet)) return encode_publish(*publish, false, frame);
+  if (const auto* publish = std::get_if<Publish>(&packet)) return encode_publish(*publish, false, {}, frame);
   return std::visit([&](const auto& p) { return encode_whole(p, type, version_, frame); }, packet);
 }
 
@@ -92,33 +94,59 @@ core::Result<void, EncodeErrc> Encoder::encode(const Packet& packet, Frame& fram
 }
 
 core::Result<void, EncodeErrc> Encoder::encode_forward(const Publish& publish, const core::SharedBytes& message,
-                                                       Frame& frame) const {
+                                                       Frame& frame, core::ByteView verbatim_properties) const {
   if (!may_send(role_, PacketType::kPublish, version_)) return core::fail(EncodeErrc::kNotInVersion);
-  auto result = encode_publish(publish, true, frame);
+  auto result = encode_publish(publish, true, verbatim_properties, frame);
   if (result) frame.keep_alive(message);
   return result;
 }
 
-core::Result<void, EncodeErrc> Encoder::encode_publish(const Publish& p, bool trusted, Frame& frame) const {
+std::size_t Encoder::forward_size(const Publish& p, core::ByteView verbatim) const noexcept {
+  std::size_t body = string_field_size(p.topic.size()) + (p.qos == QoS::k0 ? 0 : 2) + p.payload.size();
+  if (is_v5(version_)) {
+    const std::size_t props = properties_size(p.properties) + verbatim.size();
+    body +=
+        variable_int_size(static_cast<std::uint32_t>(std::min<std::size_t>(props, kMaxVariableByteInteger))) + props;
+  }
+  return 1 + variable_int_size(static_cast<std::uint32_t>(std::min<std::size_t>(body, kMaxVariableByteInteger))) + body;
+}
+
+core::Result<void, EncodeErrc> Encoder::encode_publish(const Publish& p, bool trusted, core::ByteView verbatim,
+                                                       Frame& frame) const {
   // Gather layout: [fixed header, topic length][topic][packet id, properties][payload].
   // A client never sends Subscription Identifiers [MQTT-3.3.4-6].
   if (role_ == Role::kClient && !p.properties.subscription_identifiers.empty()) {
     return core::fail(EncodeErrc::kPropertyNotAllowed);
   }
-  const SizeResult body = publish_body_size(p, version_, trusted);
+  SizeResult body = publish_body_size(p, version_, trusted);
   if (!body) return core::fail(body.error());
-  if (*body > kMaxVariableByteInteger) return core::fail(EncodeErrc::kPacketTooLarge);
+  const bool v5 = is_v5(version_);
+  const std::size_t own_props = v5 ? properties_size(p.properties) : 0;
+  const std::size_t props = own_props + (v5 ? verbatim.size() : 0);
+  if (v5 && !verbatim.empty()) {
+    // The verbatim bytes lengthen the property list, and maybe its length field.
+    *body += verbatim.size() +
+             variable_int_size(static_cast<std::uint32_t>(std::min<std::size_t>(props, kMaxVariableByteInteger))) -
+             variable_int_size(static_cast<std::uint32_t>(own_props));
+  }
+  if (props > kMaxVariableByteInteger || *body > kMaxVariableByteInteger) {
+    return core::fail(EncodeErrc::kPacketTooLarge);
+  }
   const auto remaining = static_cast<std::uint32_t>(*body);
   const std::size_t head = 1 + variable_int_size(remaining) + 2;
-  const std::size_t props = is_v5(version_) ? properties_size(p.properties) : 0;
   const std::size_t middle =
-      (p.qos == QoS::k0 ? 0 : 2) + (is_v5(version_) ? variable_int_size(static_cast<std::uint32_t>(props)) + props : 0);
+      (p.qos == QoS::k0 ? 0 : 2) + (v5 ? variable_int_size(static_cast<std::uint32_t>(props)) + props : 0);
   Writer out(frame.reset(head + middle));
   out.u8(first_byte(PacketType::kPublish, header_flags(p)));
   out.variable_int(remaining);
   out.u16(static_cast<std::uint16_t>(p.topic.size()));
   if (p.qos != QoS::k0) out.u16(p.packet_id);
-  if (is_v5(version_)) write_properties(out, p.properties, props);
+  if (v5) {
+    // Properties are copied (they are small); the payload is not.
+    out.variable_int(static_cast<std::uint32_t>(props));
+    write_property_list(out, p.properties);
+    out.raw(verbatim);
+  }
   frame.add_own(0, head);
   frame.add_view(core::as_bytes(p.topic));
   frame.add_own(head, middle);

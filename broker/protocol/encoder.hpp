@@ -30,11 +30,19 @@ class Encoder {
   // The publish path: encodes a PUBLISH whose strings came from a Decoder
   // (they were validated there and are not scanned again for each
   // subscriber) and whose views point into `message`, which the frame holds.
-  core::Result<void, EncodeErrc> encode_forward(const Publish& publish, const core::SharedBytes& message,
-                                                Frame& frame) const;
+  // `verbatim_properties` (5.0): an encoded property list, without its
+  // length, sent after the PUBLISH's own properties; the message's
+  // forwardable properties, encoded once for all subscribers.
+  core::Result<void, EncodeErrc> encode_forward(const Publish& publish, const core::SharedBytes& message, Frame& frame,
+                                                core::ByteView verbatim_properties = {}) const;
+
+  // Bytes encode_forward() would put on the wire (for the peer's Maximum
+  // Packet Size, checked before a packet identifier is spent).
+  std::size_t forward_size(const Publish& publish, core::ByteView verbatim_properties = {}) const noexcept;
 
  private:
-  core::Result<void, EncodeErrc> encode_publish(const Publish& p, bool trusted, Frame& frame) const;
+  core::Result<void, EncodeErrc> encode_publish(const Publish& p, bool trusted, core::ByteView verbatim,
+                                                Frame& frame) const;
 
   Role role_;
   ProtocolVersion version_;

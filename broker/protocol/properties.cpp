@@ -359,8 +359,22 @@ core::Result<void, EncodeErrc> check_properties(const Properties& p, PropertyCon
   return {};
 }
 
+Properties forwardable(const Properties& p) {
+  Properties out;
+  out.payload_format_indicator = p.payload_format_indicator;
+  out.content_type = p.content_type;
+  out.response_topic = p.response_topic;
+  out.correlation_data = p.correlation_data;
+  out.user_properties = p.user_properties;
+  return out;
+}
+
 void write_properties(Writer& out, const Properties& p, std::size_t size) noexcept {
   out.variable_int(static_cast<std::uint32_t>(size));
+  write_property_list(out, p);
+}
+
+void write_property_list(Writer& out, const Properties& p) noexcept {
   for_each_property(p, [&out](const PropertyEntry& e, const auto& value) {
     using V = std::decay_t<decltype(value)>;
     out.u8(static_cast<std::uint8_t>(e.info.id));

@@ -153,4 +153,14 @@ core::Result<void, EncodeErrc> check_properties(const Properties& p, PropertyCon
 // Writes the property length and list; `size` is properties_size(p).
 void write_properties(Writer& out, const Properties& p, std::size_t size) noexcept;
 
+// Writes the list alone, without the length (properties_size(p) bytes).
+void write_property_list(Writer& out, const Properties& p) noexcept;
+
+// The properties a server passes on unchanged from a PUBLISH to its
+// subscribers [MQTT-3.3.2-18]: Payload Format Indicator, Content Type,
+// Response Topic, Correlation Data and the User Properties in order. (Message
+// Expiry is adjusted per delivery; Topic Alias and Subscription Identifiers
+// belong to one connection.)
+Properties forwardable(const Properties& p);
+
 }  // namespace roost::protocol

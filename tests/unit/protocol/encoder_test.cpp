@@ -6,6 +6,7 @@
 #include <string>
 
 #include "codec_test_util.hpp"
+#include "protocol/wire.hpp"
 
 namespace roost::protocol::test {
 namespace {
@@ -268,6 +269,58 @@ TEST(Encoder, ForwardingTrustsDecodedStringsButNotStructure) {
   // ... but not the structural rules.
   p.qos = QoS::k1;  // without a packet identifier
   EXPECT_EQ(Encoder(Role::kServer, kV5).encode_forward(p, message, frame).error(), EncodeErrc::kInvalidValue);
+}
+
+TEST(Encoder, ForwardingAppendsVerbatimPropertiesAndKnowsItsSize) {
+  // The message's forwardable properties, encoded once ...
+  Properties message_props;
+  message_props.content_type = "application/json";
+  message_props.user_properties = {{"b", "1"}, {"a", "2"}};
+  std::vector<std::uint8_t> verbatim(properties_size(message_props));
+  Writer writer(verbatim.data());
+  write_property_list(writer, message_props);
+  // ... and a subscriber's own: its Subscription Identifiers and the remaining expiry.
+  const core::SharedBytes message = core::SharedBytes::copy_of(view("sensor/tpayload"));
+  Publish p;
+  p.qos = QoS::k1;
+  p.packet_id = 3;
+  p.topic = core::as_chars(message.view().first(8));
+  p.payload = message.view().subspan(8);
+  p.properties.message_expiry_interval = 30;
+  p.properties.subscription_identifiers = {7, 300};
+  for (const ProtocolVersion v : {kV311, kV5}) {
+    const Encoder encoder(Role::kServer, v);
+    Frame frame;
+    ASSERT_TRUE(encoder.encode_forward(p, message, frame, verbatim).has_value());
+    EXPECT_EQ(encoder.forward_size(p, verbatim), frame.size());
+    // A subscriber decodes both sets of properties (3.1.1: none at all).
+    Publish expected = p;
+    if (v == kV5) {
+      expected.properties.content_type = message_props.content_type;
+      expected.properties.user_properties = message_props.user_properties;
+    } else {
+      expected.properties = Properties{};
+    }
+    expect_decodes(frame.flatten(), Role::kServer, v, expected);
+  }
+}
+
+TEST(Encoder, ForwardableKeepsWhatSubscribersGet) {  // [MQTT-3.3.2-18]
+  Properties p;
+  p.payload_format_indicator = 1;
+  p.message_expiry_interval = 9;
+  p.topic_alias = 4;
+  p.subscription_identifiers = {1};
+  p.response_topic = "r";
+  p.correlation_data = view("c");
+  p.user_properties = {{"k", "v"}};
+  const Properties f = forwardable(p);
+  EXPECT_EQ(f.payload_format_indicator, 1);
+  EXPECT_EQ(f.response_topic, "r");
+  EXPECT_EQ(f.user_properties, p.user_properties);
+  EXPECT_FALSE(f.message_expiry_interval.has_value());
+  EXPECT_FALSE(f.topic_alias.has_value());
+  EXPECT_TRUE(f.subscription_identifiers.empty());
 }
 
 TEST(Encoder, EncodingAPacketKeepsItsBytes) {
