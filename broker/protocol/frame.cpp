@@ -25,6 +25,7 @@ std::uint8_t* Frame::reset(std::size_t n) {
   count_ = 0;
   size_ = 0;
   keep_alive_ = {};
+  keep_alive_more_ = {};
   on_heap_ = n > kInlineBytes;
   if (!on_heap_) return inline_.data();
   heap_.resize(n);

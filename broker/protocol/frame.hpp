@@ -33,8 +33,11 @@ class Frame {
   std::vector<std::uint8_t> flatten() const;
 
   // Holds `bytes` (e.g. the message a PUBLISH's views point into) for the
-  // frame's lifetime.
-  void keep_alive(core::SharedBytes bytes) noexcept { keep_alive_ = std::move(bytes); }
+  // frame's lifetime; `more` when the topic lives in a second buffer.
+  void keep_alive(core::SharedBytes bytes, core::SharedBytes more = {}) noexcept {
+    keep_alive_ = std::move(bytes);
+    keep_alive_more_ = std::move(more);
+  }
 
   // --- for the Encoder ---
   // Empties the frame and returns room for `n` bytes of its own.
@@ -59,6 +62,7 @@ class Frame {
   std::uint8_t count_ = 0;
   std::size_t size_ = 0;
   core::SharedBytes keep_alive_;
+  core::SharedBytes keep_alive_more_;
 };
 
 }  // namespace roost::protocol

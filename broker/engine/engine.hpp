@@ -1,0 +1,144 @@
+#pragma once
+// Engine: broker semantics without I/O. It owns the sessions, the
+// subscription tree and the retained messages; the network layer feeds it
+// decoded packets and it answers through the Outbox. Every call happens on
+// the engine's executor; time is passed in.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "engine/message.hpp"
+#include "engine/outbox.hpp"
+#include "engine/retained_store.hpp"
+#include "engine/session.hpp"
+#include "engine/settings.hpp"
+#include "engine/stats.hpp"
+#include "engine/subscription_tree.hpp"
+#include "engine/topic_levels.hpp"
+#include "protocol/packet.hpp"
+
+namespace roost::engine {
+
+// Who is connecting, as the network layer knows it.
+struct ClientInfo {
+  std::string address;  // "ip:port", for log lines
+};
+
+class Engine {
+ public:
+  Engine(EngineSettings settings, Outbox& outbox, core::Logger logger);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // A connection's CONNECT. Answers with CONNACK; on success the connection
+  // is bound to a session until disconnect() or connection_lost().
+  void connect(core::ConnectionId connection, protocol::Packet connect, const ClientInfo& client, core::TimePoint now);
+
+  // A PUBLISH from a connected client. `topic` is the packet's topic, or the
+  // one its Topic Alias stands for, kept alive by `topic_storage`.
+  void publish(core::ConnectionId connection, const protocol::Packet& publish, std::string_view topic,
+               core::SharedBytes topic_storage, core::TimePoint now);
+
+  // Acknowledgements from a connected client.
+  void puback(core::ConnectionId connection, const protocol::Puback& ack, core::TimePoint now);
+  void pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, core::TimePoint now);
+  void pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, core::TimePoint now);
+  void pubcomp(core::ConnectionId connection, const protocol::Pubcomp& ack, core::TimePoint now);
+
+  void subscribe(core::ConnectionId connection, const protocol::Subscribe& subscribe, core::TimePoint now);
+  void unsubscribe(core::ConnectionId connection, const protocol::Unsubscribe& unsubscribe, core::TimePoint now);
+
+  // The client sent DISCONNECT; the network layer closes the connection.
+  void disconnect(core::ConnectionId connection, const protocol::Disconnect& disconnect, core::TimePoint now);
+
+  // The connection ended without DISCONNECT (network error, keep alive,
+  // protocol error). Unknown or already-closed connections are ignored.
+  void connection_lost(core::ConnectionId connection, core::TimePoint now);
+
+  // An AUTH packet: no authentication method is built in, so this is a
+  // protocol error for now ([MQTT-4.12.0-7]: only after a CONNECT with a method).
+  void auth(core::ConnectionId connection, const protocol::Auth& auth, core::TimePoint now);
+
+  // Runs what is due by `now`: delayed wills, expired sessions.
+  void tick(core::TimePoint now);
+
+  // Publishes a message the broker makes itself (e.g. $SYS), retained or not.
+  void publish_internal(const MessageRef& message, core::TimePoint now);
+
+  const EngineStats& stats() const noexcept { return stats_; }
+  std::size_t session_count() const noexcept { return sessions_.size(); }
+  std::size_t subscription_count() const noexcept { return subscriptions_.size(); }
+  const RetainedStore& retained() const noexcept { return retained_; }
+  const EngineSettings& settings() const noexcept { return settings_; }
+  // The session bound to `connection`, or null (tests and diagnostics).
+  const Session* session_of(core::ConnectionId connection) const noexcept;
+  const Session* find_session(std::string_view client_id) const noexcept;
+
+ private:
+  // One subscriber of a message being routed.
+  struct Target {
+    Session* session = nullptr;
+    protocol::QoS qos = protocol::QoS::k0;
+    bool retain = false;
+    std::vector<std::uint32_t> identifiers;
+  };
+
+  Session* online(core::ConnectionId connection) noexcept;
+
+  // connect
+  void refuse(core::ConnectionId connection, protocol::ProtocolVersion version, protocol::ReasonCode reason,
+              const ClientInfo& client, std::string_view why);
+  Session& open_session(const std::string& client_id, bool clean_start, bool& session_present, core::TimePoint now);
+  void take_over(Session& session, core::TimePoint now);
+  protocol::Connack make_connack(const Session& session, const protocol::Connect& c, bool session_present,
+                                 bool assigned_id, std::optional<std::uint16_t> server_keep_alive) const;
+
+  // routing and delivery
+  std::size_t route(const MessageRef& message, SessionId origin, core::TimePoint now);
+  void deliver(Session& session, const MessageRef& message, protocol::QoS qos, bool retain,
+               std::vector<std::uint32_t> identifiers, core::TimePoint now);
+  void enqueue(Session& session, Outgoing entry);
+  bool send_now(Session& session, Outgoing& entry, core::TimePoint now);
+  void pump(Session& session, core::TimePoint now);
+  void resend_inflight(Session& session, core::TimePoint now);
+  void send_retained(Session& session, std::string_view filter, const SubscriptionOptions& options,
+                     core::TimePoint now);
+
+  // the end of connections and sessions
+  void end_connection(Session& session, bool publish_will, core::TimePoint now);
+  void release_will(Session& session, core::TimePoint now);
+  void end_session(Session& session, core::TimePoint now);
+  void publish_will(Session& session, core::TimePoint now);
+  void cancel_timers(Session& session);
+
+  EngineSettings settings_;
+  Outbox& outbox_;
+  core::Logger log_;
+  EngineStats stats_;
+
+  std::unordered_map<std::string, std::unique_ptr<Session>, StringHash, std::equal_to<>> sessions_;
+  std::unordered_map<core::ConnectionId, Session*> connections_;
+  SubscriptionTree subscriptions_;
+  RetainedStore retained_;
+  std::multimap<core::TimePoint, Session*> will_timers_;
+  std::multimap<core::TimePoint, Session*> expiry_timers_;
+
+  std::uint64_t next_session_id_ = 1;
+  std::uint64_t next_assigned_id_ = 1;
+  std::uint64_t route_stamp_ = 0;
+  std::vector<Match> matches_;   // scratch for route()
+  std::vector<Target> targets_;  // scratch for route()
+  std::vector<MessageRef> retained_scratch_;
+};
+
+}  // namespace roost::engine

@@ -1,0 +1,197 @@
+// Engine: connecting, disconnecting and taking over sessions ([MQTT-3.1], [MQTT-3.14]).
+
+#include <algorithm>
+
+#include "engine/engine.hpp"
+
+namespace roost::engine {
+
+using protocol::ProtocolVersion;
+using protocol::ReasonCode;
+
+Engine::Engine(EngineSettings settings, Outbox& outbox, core::Logger logger)
+    : settings_(std::move(settings)), outbox_(outbox), log_(logger) {}
+
+Engine::~Engine() = default;
+
+Session* Engine::online(core::ConnectionId connection) noexcept {
+  const auto it = connections_.find(connection);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+const Session* Engine::session_of(core::ConnectionId connection) const noexcept {
+  const auto it = connections_.find(connection);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+const Session* Engine::find_session(std::string_view client_id) const noexcept {
+  const auto it = sessions_.find(client_id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void Engine::refuse(core::ConnectionId connection, ProtocolVersion version, ReasonCode reason, const ClientInfo& client,
+                    std::string_view why) {
+  log_.log(core::LogType::kNotice, core::str_cat("Refused connection from ", client.address, ": ", why, " (",
+                                                 protocol::to_string(reason), ")"));
+  protocol::Connack refusal;
+  refusal.reason = reason;
+  // 3.x can only say what a return code says [MQTT-3.2.2-6].
+  if (version == ProtocolVersion::kV5 || protocol::to_v3_connack_code(reason)) outbox_.send(connection, refusal);
+  outbox_.close(connection, std::nullopt);
+}
+
+void Engine::connect(core::ConnectionId connection, protocol::Packet packet, const ClientInfo& client,
+                     core::TimePoint now) {
+  const auto& c = std::get<protocol::Connect>(packet.body);
+  const ProtocolVersion v = c.version;
+  const bool v5 = v == ProtocolVersion::kV5;
+
+  // Client identifier: an empty one gets a name [MQTT-3.1.3-6]; the codec
+  // already refused the cases the spec forbids.
+  std::string client_id(c.client_id);
+  const bool assigned = client_id.empty();
+  if (assigned) {
+    if (!settings_.allow_zero_length_clientid) {
+      return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "empty client id");
+    }
+    client_id =
+        core::str_cat(settings_.auto_id_prefix, next_assigned_id_++, "-", static_cast<std::uint64_t>(connection));
+  }
+  if (client_id.size() > settings_.max_client_id_length) {
+    return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "client id too long");
+  }
+  if (c.properties.authentication_method) {
+    // No extended authentication method is built in ([MQTT-4.12]).
+    return refuse(connection, v, ReasonCode::kBadAuthenticationMethod, client, "unknown authentication method");
+  }
+  // Keep Alive above the limit: 5.0 is told the server's value; 3.x has no
+  // way to be told, so it is refused as Mosquitto does (identifier rejected).
+  std::optional<std::uint16_t> server_keep_alive;
+  const bool limited = settings_.max_keepalive < 65535;
+  if (c.keep_alive > settings_.max_keepalive || (limited && c.keep_alive == 0)) {
+    if (!v5) return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "keep alive above the limit");
+    server_keep_alive = settings_.max_keepalive;
+  }
+
+  bool session_present = false;
+  Session& session = open_session(client_id, c.clean_start, session_present, now);
+  session.attach(connection, v);
+  connections_[connection] = &session;
+  stats_.clients_connected = connections_.size();
+  stats_.clients_maximum = std::max(stats_.clients_maximum, stats_.clients_connected);
+
+  // The client's limits on what it receives (5.0); 3.x gets the configured window.
+  const std::uint16_t window = c.properties.receive_maximum.value_or(65535);
+  session.send_window =
+      settings_.max_inflight_messages == 0 ? window : std::min(window, settings_.max_inflight_messages);
+  session.max_packet_size = c.properties.maximum_packet_size.value_or(0);
+  session.request_problem_information = c.properties.request_problem_information.value_or(1) == 1;
+  if (v5) {
+    session.expiry_interval = c.properties.session_expiry_interval.value_or(0);
+  } else if (c.clean_start) {
+    session.expiry_interval = 0;
+  } else {
+    const std::uint32_t configured = settings_.persistent_client_expiration;
+    session.expiry_interval = configured == 0 ? Session::kNeverExpires : configured;
+  }
+  session.will.reset();
+  if (c.will) {
+    session.will = PendingWill{Message::from_will(packet, session.id(), now),
+                               v5 ? c.will->properties.will_delay_interval.value_or(0) : 0};
+  }
+
+  outbox_.send(connection, make_connack(session, c, session_present, assigned, server_keep_alive));
+  log_.log(core::LogType::kNotice,
+           core::str_cat("New client connected from ", client.address, " as ", session.client_id(), " (",
+                         protocol::to_string(v), ", c", c.clean_start ? 1 : 0, ", k", c.keep_alive, ")"));
+  // Resume: unacknowledged messages go again, then the queue [MQTT-4.4.0-1].
+  resend_inflight(session, now);
+  pump(session, now);
+}
+
+Session& Engine::open_session(const std::string& client_id, bool clean_start, bool& session_present,
+                              core::TimePoint now) {
+  const auto it = sessions_.find(client_id);
+  if (it != sessions_.end()) {
+    Session& existing = *it->second;
+    if (existing.online()) take_over(existing, now);
+    if (!clean_start) {
+      // A new connection before the will's delay: no will [MQTT-3.1.3-9].
+      cancel_timers(existing);
+      existing.will.reset();
+      session_present = true;
+      return existing;
+    }
+    end_session(existing, now);
+  }
+  auto session = std::make_unique<Session>(client_id, static_cast<SessionId>(next_session_id_++));
+  Session& ref = *session;
+  sessions_.emplace(client_id, std::move(session));
+  return ref;
+}
+
+void Engine::take_over(Session& session, core::TimePoint now) {
+  // The existing connection ends with 0x8E Session taken over [MQTT-3.1.4-3];
+  // it did not send DISCONNECT, so its will is handled as for a lost connection.
+  // The session itself stays: the new connection resumes or ends it.
+  const core::ConnectionId old = session.connection();
+  log_.log(core::LogType::kNotice,
+           core::str_cat("Client ", session.client_id(), " already connected, closing old connection"));
+  connections_.erase(old);
+  outbox_.close(old, ReasonCode::kSessionTakenOver);
+  session.detach();
+  stats_.clients_connected = connections_.size();
+  release_will(session, now);
+}
+
+protocol::Connack Engine::make_connack(const Session& session, const protocol::Connect& c, bool session_present,
+                                       bool assigned_id, std::optional<std::uint16_t> server_keep_alive) const {
+  protocol::Connack ack;
+  ack.session_present = session_present;
+  if (c.version != ProtocolVersion::kV5) return ack;
+  protocol::Properties& p = ack.properties;
+  if (assigned_id) p.assigned_client_identifier = session.client_id();
+  if (server_keep_alive) p.server_keep_alive = *server_keep_alive;
+  if (settings_.receive_maximum != 65535) p.receive_maximum = settings_.receive_maximum;
+  if (settings_.maximum_qos != protocol::QoS::k2) p.maximum_qos = static_cast<std::uint8_t>(settings_.maximum_qos);
+  if (!settings_.retain_available) p.retain_available = 0;
+  if (settings_.maximum_packet_size != 0) p.maximum_packet_size = settings_.maximum_packet_size;
+  if (settings_.topic_alias_maximum != 0) p.topic_alias_maximum = settings_.topic_alias_maximum;
+  return ack;
+}
+
+void Engine::disconnect(core::ConnectionId connection, const protocol::Disconnect& d, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  if (const auto& expiry = d.properties.session_expiry_interval) {
+    // A session that was to end with its connection cannot be extended now.
+    if (session->expiry_interval == 0 && *expiry != 0) {
+      connections_.erase(connection);
+      outbox_.close(connection, ReasonCode::kProtocolError);
+      return end_connection(*session, true, now);
+    }
+    session->expiry_interval = *expiry;
+  }
+  connections_.erase(connection);
+  // DISCONNECT 0x00 discards the will; 0x04 asks for it [MQTT-3.14.4-3].
+  end_connection(*session, d.reason == ReasonCode::kDisconnectWithWillMessage, now);
+}
+
+void Engine::connection_lost(core::ConnectionId connection, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  connections_.erase(connection);
+  log_.log(core::LogType::kNotice, core::str_cat("Client ", session->client_id(), " closed its connection"));
+  end_connection(*session, true, now);
+}
+
+void Engine::auth(core::ConnectionId connection, const protocol::Auth&, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  // Re-authentication needs the method of CONNECT; none is supported.
+  connections_.erase(connection);
+  outbox_.close(connection, ReasonCode::kProtocolError);
+  end_connection(*session, true, now);
+}
+
+}  // namespace roost::engine

@@ -1,0 +1,281 @@
+// Engine: PUBLISH in both directions and the QoS 1/2 flows ([MQTT-4.3], [MQTT-4.4]).
+
+#include <algorithm>
+
+#include "engine/engine.hpp"
+#include "protocol/encoder.hpp"
+
+namespace roost::engine {
+
+using protocol::ProtocolVersion;
+using protocol::QoS;
+using protocol::ReasonCode;
+
+namespace {
+
+std::size_t count_levels(std::string_view topic) { return 1 + std::count(topic.begin(), topic.end(), '/'); }
+
+// The PUBACK or PUBREC for `id` with `reason`.
+protocol::PacketBody ack_for(QoS qos, std::uint16_t id, ReasonCode reason) {
+  if (qos == QoS::k1) {
+    protocol::Puback a;
+    a.packet_id = id;
+    a.reason = reason;
+    return a;
+  }
+  protocol::Pubrec r;
+  r.packet_id = id;
+  r.reason = reason;
+  return r;
+}
+
+}  // namespace
+
+void Engine::publish(core::ConnectionId connection, const protocol::Packet& packet, std::string_view topic,
+                     core::SharedBytes topic_storage, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  const auto& p = std::get<protocol::Publish>(packet.body);
+  const bool v5 = session->version() == ProtocolVersion::kV5;
+
+  // What CONNACK promised the client it may not do [MQTT-3.2.2-11], [MQTT-3.2.2-14].
+  if (p.qos > settings_.maximum_qos || (p.retain && !settings_.retain_available)) {
+    connections_.erase(connection);
+    outbox_.close(connection, p.retain && !settings_.retain_available ? ReasonCode::kRetainNotSupported
+                                                                      : ReasonCode::kQoSNotSupported);
+    return end_connection(*session, true, now);
+  }
+  // Exactly once: a PUBLISH whose identifier awaits PUBREL is not delivered again [MQTT-4.3.3-10].
+  if (p.qos == QoS::k2 && session->incoming_qos2.contains(p.packet_id)) {
+    outbox_.send(connection, ack_for(QoS::k2, p.packet_id, ReasonCode::kSuccess));
+    return;
+  }
+  if (p.qos == QoS::k2 && session->incoming_qos2.size() >= settings_.receive_maximum) {
+    connections_.erase(connection);  // [MQTT-3.3.4-7]
+    outbox_.close(connection, ReasonCode::kReceiveMaximumExceeded);
+    return end_connection(*session, true, now);
+  }
+  // The server's own limits: the message is dropped, the client told in 5.0.
+  std::optional<ReasonCode> refused;
+  if (settings_.message_size_limit != 0 && p.payload.size() > settings_.message_size_limit) {
+    refused = ReasonCode::kQuotaExceeded;
+  } else if ((settings_.max_topic_length != 0 && topic.size() > settings_.max_topic_length) ||
+             (settings_.max_topic_levels != 0 && count_levels(topic) > settings_.max_topic_levels)) {
+    refused = ReasonCode::kTopicNameInvalid;
+  }
+  if (refused) {
+    ++stats_.messages_refused;
+    log_.log(core::LogType::kWarning, core::str_cat("Dropped PUBLISH from ", session->client_id(), " on ", topic, ": ",
+                                                    protocol::to_string(*refused)));
+    if (p.qos != QoS::k0) outbox_.send(connection, ack_for(p.qos, p.packet_id, v5 ? *refused : ReasonCode::kSuccess));
+    return;
+  }
+
+  ++stats_.publish_received;
+  const MessageRef message = Message::from_publish(packet, topic, std::move(topic_storage), session->id(), now);
+  if (message->retain()) retained_.set(message);
+  const std::size_t receivers = route(message, session->id(), now);
+  if (p.qos == QoS::k0) return;
+  if (p.qos == QoS::k2) session->incoming_qos2.insert(p.packet_id);
+  // 5.0 may say nobody was listening [MQTT-3.4.2.1].
+  const ReasonCode reason = v5 && receivers == 0 ? ReasonCode::kNoMatchingSubscribers : ReasonCode::kSuccess;
+  outbox_.send(connection, ack_for(p.qos, p.packet_id, reason));
+}
+
+void Engine::publish_internal(const MessageRef& message, core::TimePoint now) {
+  if (message->retain()) retained_.set(message);
+  route(message, SessionId::kBroker, now);
+}
+
+std::size_t Engine::route(const MessageRef& message, SessionId origin, core::TimePoint now) {
+  matches_.clear();
+  subscriptions_.match(message->topic(), matches_);
+  // One delivery per session, at the highest QoS of its matching
+  // subscriptions, with all their identifiers [MQTT-3.3.4-2], [MQTT-3.3.4-3].
+  const std::uint64_t stamp = ++route_stamp_;
+  std::size_t count = 0;
+  for (const Match& m : matches_) {
+    Session& s = *m.session;
+    // No Local: not back to the publisher's own session [MQTT-3.8.3-3].
+    if (m.options->no_local && s.id() == origin) continue;
+    if (s.route_stamp != stamp) {
+      s.route_stamp = stamp;
+      s.route_slot = count++;
+      if (targets_.size() < count) targets_.resize(count);
+      Target& t = targets_[s.route_slot];
+      t.session = &s;
+      t.qos = QoS::k0;
+      t.retain = false;
+      t.identifiers.clear();
+    }
+    Target& t = targets_[s.route_slot];
+    t.qos = std::max(t.qos, m.options->max_qos);
+    // Retain As Published keeps the flag; otherwise it is cleared [MQTT-3.3.1-12].
+    t.retain = t.retain || (m.options->retain_as_published && message->retain());
+    if (m.options->identifier != 0) t.identifiers.push_back(m.options->identifier);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    Target& t = targets_[i];
+    const QoS qos = settings_.upgrade_outgoing_qos ? t.qos : std::min(t.qos, message->qos());
+    deliver(*t.session, message, qos, t.retain, std::move(t.identifiers), now);
+    t.identifiers.clear();
+  }
+  return count;
+}
+
+void Engine::deliver(Session& session, const MessageRef& message, QoS qos, bool retain,
+                     std::vector<std::uint32_t> identifiers, core::TimePoint now) {
+  if (message->expired(now)) {
+    ++stats_.publish_dropped;
+    ++stats_.publish_dropped_expired;
+    return;
+  }
+  Outgoing entry{message, std::move(identifiers), qos, retain, 0, Outgoing::State::kQueued};
+  if (!session.online()) {
+    // Offline: QoS 1 and 2 wait in the session; QoS 0 only if configured.
+    if (qos != QoS::k0 || (settings_.queue_qos0_messages && session.expiry_interval != 0))
+      enqueue(session, std::move(entry));
+    return;
+  }
+  if (qos == QoS::k0 || (session.queue.empty() && session.inflight.size() < session.send_window)) {
+    send_now(session, entry, now);
+    return;
+  }
+  enqueue(session, std::move(entry));
+}
+
+void Engine::enqueue(Session& session, Outgoing entry) {
+  const std::size_t bytes = entry.message->payload().size();
+  const bool full = (settings_.max_queued_messages != 0 && session.queue.size() >= settings_.max_queued_messages) ||
+                    (settings_.max_queued_bytes != 0 && session.queued_bytes + bytes > settings_.max_queued_bytes);
+  if (full) {
+    // Policy: the newest message is dropped and counted; the queue keeps its order.
+    ++stats_.publish_dropped;
+    ++stats_.publish_dropped_queue_full;
+    return;
+  }
+  session.queued_bytes += bytes;
+  session.queue.push_back(std::move(entry));
+}
+
+// Sends `entry` now; QoS 1/2 entries move into the inflight window. Returns
+// false when the message was dropped instead.
+bool Engine::send_now(Session& session, Outgoing& entry, core::TimePoint now) {
+  const ProtocolVersion v = session.version();
+  if (session.max_packet_size != 0) {
+    // Never more than the client accepts; a message that does not fit is
+    // treated as delivered [MQTT-3.1.2-25].
+    protocol::Publish probe;
+    probe.qos = entry.qos;
+    probe.packet_id = entry.qos == QoS::k0 ? 0 : 1;
+    probe.topic = entry.message->topic();
+    probe.payload = entry.message->payload();
+    probe.properties.subscription_identifiers = entry.subscription_identifiers;
+    const core::ByteView props = v == ProtocolVersion::kV5 ? entry.message->properties() : core::ByteView{};
+    if (protocol::Encoder(protocol::Role::kServer, v).forward_size(probe, props) > session.max_packet_size) {
+      ++stats_.publish_dropped;
+      ++stats_.publish_dropped_too_large;
+      return false;
+    }
+  }
+  if (entry.qos != QoS::k0) {
+    entry.packet_id = session.take_packet_id();
+    entry.state = entry.qos == QoS::k1 ? Outgoing::State::kAwaitingPuback : Outgoing::State::kAwaitingPubrec;
+  }
+  const Delivery d{entry.message,
+                   entry.qos,
+                   entry.packet_id,
+                   false,
+                   entry.retain,
+                   entry.subscription_identifiers,
+                   entry.message->remaining_expiry(now)};
+  if (!outbox_.deliver(session.connection(), d)) {
+    ++stats_.publish_dropped;
+    ++stats_.publish_dropped_output_full;
+    return false;
+  }
+  ++stats_.publish_sent;
+  if (entry.qos != QoS::k0) session.inflight.push_back(std::move(entry));
+  return true;
+}
+
+void Engine::pump(Session& session, core::TimePoint now) {
+  while (session.online() && !session.queue.empty() && session.inflight.size() < session.send_window) {
+    Outgoing entry = std::move(session.queue.front());
+    session.queue.pop_front();
+    session.queued_bytes -= entry.message->payload().size();
+    if (entry.message->expired(now)) {
+      ++stats_.publish_dropped;
+      ++stats_.publish_dropped_expired;
+      continue;
+    }
+    send_now(session, entry, now);
+  }
+}
+
+void Engine::resend_inflight(Session& session, core::TimePoint now) {
+  for (Outgoing& o : session.inflight) {
+    if (o.state == Outgoing::State::kAwaitingPubcomp) {
+      protocol::Pubrel rel;
+      rel.packet_id = o.packet_id;
+      outbox_.send(session.connection(), rel);
+      continue;
+    }
+    // Re-sent with DUP set [MQTT-4.4.0-1], [MQTT-3.3.1-1].
+    const Delivery d{
+        o.message, o.qos, o.packet_id, true, o.retain, o.subscription_identifiers, o.message->remaining_expiry(now)};
+    outbox_.deliver(session.connection(), d);
+  }
+}
+
+void Engine::puback(core::ConnectionId connection, const protocol::Puback& ack, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  const Outgoing* entry = session->find_inflight(ack.packet_id);
+  if (entry == nullptr || entry->state != Outgoing::State::kAwaitingPuback) return;  // late or unknown: ignored
+  session->erase_inflight(entry);
+  pump(*session, now);
+}
+
+void Engine::pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  Outgoing* entry = session->find_inflight(ack.packet_id);
+  protocol::Pubrel rel;
+  rel.packet_id = ack.packet_id;
+  if (entry == nullptr) {
+    if (session->version() == ProtocolVersion::kV5) rel.reason = ReasonCode::kPacketIdentifierNotFound;
+    outbox_.send(connection, rel);
+    return;
+  }
+  if (protocol::is_failure(ack.reason)) {
+    // Refused by the receiver: the exchange ends here, no PUBREL [MQTT-4.3.3-4].
+    session->erase_inflight(entry);
+    return pump(*session, now);
+  }
+  entry->state = Outgoing::State::kAwaitingPubcomp;
+  entry->message.reset();  // the message is delivered; only the identifier is kept [MQTT-4.3.3-4]
+  outbox_.send(connection, rel);
+}
+
+void Engine::pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, core::TimePoint) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  protocol::Pubcomp comp;
+  comp.packet_id = ack.packet_id;
+  if (session->incoming_qos2.erase(ack.packet_id) == 0 && session->version() == ProtocolVersion::kV5) {
+    comp.reason = ReasonCode::kPacketIdentifierNotFound;
+  }
+  outbox_.send(connection, comp);
+}
+
+void Engine::pubcomp(core::ConnectionId connection, const protocol::Pubcomp& ack, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  const Outgoing* entry = session->find_inflight(ack.packet_id);
+  if (entry == nullptr || entry->state != Outgoing::State::kAwaitingPubcomp) return;
+  session->erase_inflight(entry);
+  pump(*session, now);
+}
+
+}  // namespace roost::engine

@@ -1,0 +1,87 @@
+// Engine: SUBSCRIBE and UNSUBSCRIBE ([MQTT-3.8], [MQTT-3.10]).
+
+#include <algorithm>
+
+#include "engine/engine.hpp"
+#include "protocol/topic.hpp"
+
+namespace roost::engine {
+
+using protocol::QoS;
+using protocol::ReasonCode;
+
+namespace {
+
+ReasonCode granted(QoS qos) { return static_cast<ReasonCode>(static_cast<std::uint8_t>(qos)); }
+
+}  // namespace
+
+void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe& s, core::TimePoint now) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  const std::uint32_t identifier =
+      s.properties.subscription_identifiers.empty() ? 0 : s.properties.subscription_identifiers.front();
+  protocol::Suback ack;
+  ack.packet_id = s.packet_id;
+  ack.reason_codes.reserve(s.subscriptions.size());
+  // Subscriptions to send retained messages for, once SUBACK is out.
+  std::vector<std::pair<std::string_view, SubscriptionOptions>> retained_for;
+  for (const protocol::Subscription& sub : s.subscriptions) {
+    const std::string_view plain =
+        protocol::is_shared_filter(sub.filter) ? protocol::parse_shared_filter(sub.filter)->filter : sub.filter;
+    if ((settings_.max_topic_length != 0 && plain.size() > settings_.max_topic_length) ||
+        (settings_.max_topic_levels != 0 &&
+         1 + static_cast<std::size_t>(std::count(plain.begin(), plain.end(), '/')) > settings_.max_topic_levels)) {
+      ack.reason_codes.push_back(ReasonCode::kTopicFilterInvalid);
+      continue;
+    }
+    SubscriptionOptions options;
+    options.max_qos = std::min(sub.max_qos, settings_.maximum_qos);
+    options.no_local = sub.no_local;
+    options.retain_as_published = sub.retain_as_published;
+    options.retain_handling = sub.retain_handling;
+    options.identifier = identifier;
+    const bool existed = subscriptions_.add(sub.filter, session, options);
+    session->subscriptions[std::string(sub.filter)] = options;
+    ack.reason_codes.push_back(granted(options.max_qos));
+    log_.log(core::LogType::kSubscribe,
+             core::str_cat(session->client_id(), " ", static_cast<int>(options.max_qos), " ", sub.filter));
+    // Retain Handling [MQTT-3.3.1-9]..[MQTT-3.3.1-11]; never for shared subscriptions.
+    const bool send = !protocol::is_shared_filter(sub.filter) &&
+                      (options.retain_handling == protocol::RetainHandling::kSendOnSubscribe ||
+                       (options.retain_handling == protocol::RetainHandling::kSendIfNewSubscription && !existed));
+    if (send) retained_for.emplace_back(sub.filter, options);
+  }
+  outbox_.send(connection, ack);
+  for (const auto& [filter, options] : retained_for) send_retained(*session, filter, options, now);
+}
+
+void Engine::send_retained(Session& session, std::string_view filter, const SubscriptionOptions& options,
+                           core::TimePoint now) {
+  retained_scratch_.clear();
+  retained_.match(filter, now, retained_scratch_);
+  for (const MessageRef& message : retained_scratch_) {
+    std::vector<std::uint32_t> identifiers;
+    if (options.identifier != 0) identifiers.push_back(options.identifier);
+    const QoS qos = settings_.upgrade_outgoing_qos ? options.max_qos : std::min(options.max_qos, message->qos());
+    // Sent because of a new subscription: the retain flag is set [MQTT-3.3.1-8].
+    deliver(session, message, qos, true, std::move(identifiers), now);
+  }
+  retained_scratch_.clear();
+}
+
+void Engine::unsubscribe(core::ConnectionId connection, const protocol::Unsubscribe& u, core::TimePoint) {
+  Session* session = online(connection);
+  if (session == nullptr) return;
+  protocol::Unsuback ack;
+  ack.packet_id = u.packet_id;
+  for (const std::string_view filter : u.filters) {
+    const bool removed = subscriptions_.remove(filter, session);
+    if (removed) session->subscriptions.erase(std::string(filter));
+    ack.reason_codes.push_back(removed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
+    log_.log(core::LogType::kUnsubscribe, core::str_cat(session->client_id(), " ", filter));
+  }
+  outbox_.send(connection, ack);
+}
+
+}  // namespace roost::engine

@@ -1,0 +1,111 @@
+#pragma once
+// Session: the state the server keeps for one client identifier, across
+// connections when the session outlives them ([MQTT-4.1]). Owned by the
+// engine, touched only on the engine's executor.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "engine/message.hpp"
+#include "protocol/subscribe.hpp"
+#include "protocol/types.hpp"
+
+namespace roost::engine {
+
+struct SubscriptionOptions {
+  protocol::QoS max_qos = protocol::QoS::k0;
+  bool no_local = false;
+  bool retain_as_published = false;
+  protocol::RetainHandling retain_handling = protocol::RetainHandling::kSendOnSubscribe;
+  std::uint32_t identifier = 0;  // 0: none
+};
+
+// An outgoing message waiting in the queue or in flight.
+struct Outgoing {
+  enum class State : std::uint8_t { kQueued, kAwaitingPuback, kAwaitingPubrec, kAwaitingPubcomp };
+  MessageRef message;
+  std::vector<std::uint32_t> subscription_identifiers;
+  protocol::QoS qos = protocol::QoS::k0;
+  bool retain = false;
+  std::uint16_t packet_id = 0;
+  State state = State::kQueued;
+};
+
+// A will waiting for its connection to end, or for its delay.
+struct PendingWill {
+  MessageRef message;
+  std::uint32_t delay = 0;  // seconds
+};
+
+class Session {
+ public:
+  static constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
+
+  Session(std::string client_id, SessionId id) : client_id_(std::move(client_id)), id_(id) {}
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const std::string& client_id() const noexcept { return client_id_; }
+  SessionId id() const noexcept { return id_; }
+
+  // --- the connection ---
+  bool online() const noexcept { return connection_ != core::ConnectionId::kNone; }
+  core::ConnectionId connection() const noexcept { return connection_; }
+  protocol::ProtocolVersion version() const noexcept { return version_; }
+  void attach(core::ConnectionId connection, protocol::ProtocolVersion version) noexcept {
+    connection_ = connection;
+    version_ = version;
+  }
+  void detach() noexcept { connection_ = core::ConnectionId::kNone; }
+
+  // Limits the client announced (5.0 CONNECT properties; defaults for 3.x).
+  std::uint16_t send_window = 65535;  // Receive Maximum, capped by max_inflight_messages
+  std::uint32_t max_packet_size = 0;  // 0: no limit
+  bool request_problem_information = true;
+
+  // Session Expiry Interval in seconds (0: ends with the connection).
+  std::uint32_t expiry_interval = 0;
+
+  // --- subscriptions held, by full filter (including "$share/<name>/") ---
+  std::unordered_map<std::string, SubscriptionOptions> subscriptions;
+
+  // --- outgoing QoS 1/2 and queued messages ---
+  std::vector<Outgoing> inflight;  // in the order they were sent
+  std::deque<Outgoing> queue;
+  std::size_t queued_bytes = 0;
+  // A packet identifier not in flight [MQTT-2.2.1-3].
+  std::uint16_t take_packet_id() noexcept;
+  // The inflight entry for `packet_id`, or null.
+  Outgoing* find_inflight(std::uint16_t packet_id) noexcept;
+  void erase_inflight(const Outgoing* entry) noexcept;
+
+  // --- incoming QoS 2: identifiers received, PUBREL not yet ---
+  std::unordered_set<std::uint16_t> incoming_qos2;
+
+  // --- will and timers ---
+  std::optional<PendingWill> will;
+  // Set while a timer is pending (see Engine): when the will is due, when the session expires.
+  std::optional<std::multimap<core::TimePoint, Session*>::iterator> will_timer;
+  std::optional<std::multimap<core::TimePoint, Session*>::iterator> expiry_timer;
+
+  // Scratch for routing one message: which target slot this session has.
+  std::uint64_t route_stamp = 0;
+  std::size_t route_slot = 0;
+
+ private:
+  std::string client_id_;
+  SessionId id_;
+  core::ConnectionId connection_ = core::ConnectionId::kNone;
+  protocol::ProtocolVersion version_ = protocol::ProtocolVersion::kV311;
+  std::uint16_t next_packet_id_ = 1;
+};
+
+}  // namespace roost::engine

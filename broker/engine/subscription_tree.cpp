@@ -1,0 +1,156 @@
+#include "engine/subscription_tree.hpp"
+
+#include <algorithm>
+
+#include "protocol/topic.hpp"
+
+namespace roost::engine {
+
+namespace {
+
+// The filter and share name of `filter` ("" when it is not shared).
+std::pair<std::string_view, std::string_view> split_share(std::string_view filter) {
+  if (const auto shared = protocol::parse_shared_filter(filter)) return {shared->filter, shared->share_name};
+  return {filter, {}};
+}
+
+bool has_room(const Session& s) { return s.online() && s.queue.empty() && s.inflight.size() < s.send_window; }
+
+}  // namespace
+
+SubscriptionTree::SubscriptionTree() = default;
+SubscriptionTree::~SubscriptionTree() = default;
+
+SubscriptionTree::Node* SubscriptionTree::find_or_create(const std::vector<std::string_view>& levels) {
+  Node* node = &root_;
+  for (const std::string_view level : levels) {
+    std::unique_ptr<Node>* child = nullptr;
+    if (level == "+") {
+      child = &node->plus;
+    } else if (level == "#") {
+      child = &node->hash;
+    } else {
+      auto it = node->children.find(level);
+      if (it == node->children.end()) it = node->children.emplace(std::string(level), nullptr).first;
+      child = &it->second;
+    }
+    if (!*child) *child = std::make_unique<Node>();
+    node = child->get();
+  }
+  return node;
+}
+
+bool SubscriptionTree::add(std::string_view filter, Session* session, const SubscriptionOptions& options) {
+  const auto parts = split_share(filter);
+  const std::string_view share = parts.second;  // named: lambdas cannot capture bindings in clang 14
+  split_levels(parts.first, levels_);
+  Node* node = find_or_create(levels_);
+  std::vector<Subscriber>* list = &node->subscribers;
+  if (!share.empty()) {
+    auto group =
+        std::find_if(node->shared.begin(), node->shared.end(), [&](const SharedGroup& g) { return g.name == share; });
+    if (group == node->shared.end()) {
+      node->shared.push_back(SharedGroup{std::string(share), {}, 0});
+      group = node->shared.end() - 1;
+    }
+    list = &group->members;
+  }
+  for (Subscriber& s : *list) {
+    if (s.session == session) {
+      s.options = options;
+      return true;
+    }
+  }
+  list->push_back(Subscriber{session, options});
+  ++size_;
+  return false;
+}
+
+bool SubscriptionTree::remove(std::string_view filter, Session* session) {
+  const auto [plain, share] = split_share(filter);
+  split_levels(plain, levels_);
+  return remove_at(root_, 0, share, session);
+}
+
+// Removes the subscription below `node` and prunes nodes left empty.
+bool SubscriptionTree::remove_at(Node& node, std::size_t depth, std::string_view share, Session* session) {
+  if (depth == levels_.size()) {
+    auto drop = [&](std::vector<Subscriber>& list) {
+      const auto it = std::find_if(list.begin(), list.end(), [&](const Subscriber& s) { return s.session == session; });
+      if (it == list.end()) return false;
+      list.erase(it);
+      --size_;
+      return true;
+    };
+    if (share.empty()) return drop(node.subscribers);
+    const auto group =
+        std::find_if(node.shared.begin(), node.shared.end(), [&](const SharedGroup& g) { return g.name == share; });
+    if (group == node.shared.end() || !drop(group->members)) return false;
+    if (group->members.empty()) node.shared.erase(group);
+    return true;
+  }
+  const std::string_view level = levels_[depth];
+  std::unique_ptr<Node>* child = nullptr;
+  ChildMap<Node>::iterator it;
+  if (level == "+") {
+    child = &node.plus;
+  } else if (level == "#") {
+    child = &node.hash;
+  } else {
+    it = node.children.find(level);
+    if (it == node.children.end()) return false;
+    child = &it->second;
+  }
+  if (!*child || !remove_at(**child, depth + 1, share, session)) return false;
+  if ((*child)->empty()) {
+    if (level == "+" || level == "#") {
+      child->reset();
+    } else {
+      node.children.erase(it);
+    }
+  }
+  return true;
+}
+
+void SubscriptionTree::collect(Node& node, std::vector<Match>& out, std::vector<SharedGroup*>& groups) {
+  for (const Subscriber& s : node.subscribers) out.push_back(Match{s.session, &s.options, false});
+  for (SharedGroup& g : node.shared) groups.push_back(&g);
+}
+
+void SubscriptionTree::match_level(Node& node, std::size_t depth, std::vector<Match>& out) {
+  // '$' topics are not matched by a wildcard in the first level [MQTT-4.7.2-1].
+  const bool wildcards = !(depth == 0 && !levels_[0].empty() && levels_[0].front() == '$');
+  // "a/#" also matches "a" [MQTT-4.7.1-2].
+  if (node.hash && wildcards) collect(*node.hash, out, shared_matches_);
+  if (depth == levels_.size()) {
+    collect(node, out, shared_matches_);
+    return;
+  }
+  if (node.plus && wildcards) match_level(*node.plus, depth + 1, out);
+  if (const auto it = node.children.find(levels_[depth]); it != node.children.end()) {
+    match_level(*it->second, depth + 1, out);
+  }
+}
+
+void SubscriptionTree::match(std::string_view topic, std::vector<Match>& out) {
+  split_levels(topic, levels_);
+  shared_matches_.clear();
+  match_level(root_, 0, out);
+  for (SharedGroup* g : shared_matches_) {
+    // Round-robin, preferring a member that can take the message now.
+    const std::size_t n = g->members.size();
+    std::size_t pick = g->next % n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t candidate = (g->next + i) % n;
+      if (has_room(*g->members[candidate].session)) {
+        pick = candidate;
+        break;
+      }
+    }
+    g->next = pick + 1;
+    const Subscriber& s = g->members[pick];
+    out.push_back(Match{s.session, &s.options, true});
+  }
+}
+
+}  // namespace roost::engine

@@ -1,0 +1,2 @@
+// Must not compile: broker/engine may not use Asio.
+#include <asio.hpp>

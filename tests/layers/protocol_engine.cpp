@@ -1,0 +1,2 @@
+// Must not compile: layers point down, protocol may not include engine.
+#include "engine/engine.hpp"
