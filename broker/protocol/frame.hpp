@@ -39,6 +39,9 @@ class Frame {
     keep_alive_more_ = std::move(more);
   }
 
+  // The buffers the frame keeps alive (for a queue that keeps views of it).
+  std::array<const core::SharedBytes*, 2> kept() const noexcept { return {&keep_alive_, &keep_alive_more_}; }
+
   // --- for the Encoder ---
   // Empties the frame and returns room for `n` bytes of its own.
   std::uint8_t* reset(std::size_t n);

@@ -1,0 +1,202 @@
+// roost: the broker and its tools in one binary.
+//   roost serve [--config FILE] [-p PORT]... [--ready-fd N] [-v]
+//   roost check --config FILE
+//   roost --version | --help
+
+#include <asio/signal_set.hpp>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unistd.h>
+#include <vector>
+
+#include "app/log_sinks.hpp"
+#include "config/config.hpp"
+#include "net/server.hpp"
+
+#ifndef ROOST_VERSION
+#define ROOST_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using roost::config::Config;
+
+constexpr std::string_view kUsage =
+    "Usage: roost COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  serve            run the MQTT broker\n"
+    "  check            validate a configuration file and exit\n"
+    "\n"
+    "Options of serve:\n"
+    "  -c, --config FILE   read the configuration from FILE (TOML); without it Roost\n"
+    "                      listens on 127.0.0.1 and ::1 port 1883 only\n"
+    "  -p, --port PORT     listen on PORT (loopback unless the configuration says\n"
+    "                      otherwise); may be given more than once\n"
+    "  --ready-fd N        write a newline to file descriptor N once listening\n"
+    "  -v, --verbose       log every type of message, debug included\n"
+    "\n"
+    "Options of check:\n"
+    "  -c, --config FILE   the file to validate\n"
+    "\n"
+    "  -h, --help          show this help\n"
+    "  --version           show the version\n";
+
+struct Options {
+  std::string command;
+  std::optional<std::string> config;
+  std::vector<std::uint16_t> ports;
+  std::optional<int> ready_fd;
+  bool verbose = false;
+};
+
+[[noreturn]] void usage_error(const std::string& what) {
+  std::fprintf(stderr, "roost: %s\n\n%.*s", what.c_str(), static_cast<int>(kUsage.size()), kUsage.data());
+  std::exit(2);
+}
+
+template <class T>
+T parse_number(std::string_view text, std::string_view option, T max) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value > static_cast<std::uint64_t>(max)) {
+    usage_error(std::string(option) + " needs a number up to " + std::to_string(max) + ", not \"" + std::string(text) +
+                "\"");
+  }
+  return static_cast<T>(value);
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&]() -> std::string_view {
+      if (i + 1 >= argc) usage_error(std::string(arg) + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
+      std::exit(0);
+    } else if (arg == "--version") {
+      std::printf("roost %s\n", ROOST_VERSION);
+      std::exit(0);
+    } else if (arg == "-c" || arg == "--config") {
+      o.config = std::string(value());
+    } else if (arg == "-p" || arg == "--port") {
+      o.ports.push_back(parse_number<std::uint16_t>(value(), arg, 65535));
+    } else if (arg == "--ready-fd") {
+      o.ready_fd = parse_number<int>(value(), arg, 1 << 20);
+    } else if (arg == "-v" || arg == "--verbose") {
+      o.verbose = true;
+    } else if (o.command.empty() && !arg.starts_with('-')) {
+      o.command = arg;
+    } else {
+      usage_error("unknown option \"" + std::string(arg) + "\"");
+    }
+  }
+  if (o.command.empty()) usage_error("no command given");
+  if (o.command != "serve" && o.command != "check") usage_error("unknown command \"" + o.command + "\"");
+  return o;
+}
+
+Config load(const Options& o) {
+  if (!o.config) return roost::config::default_config();
+  auto loaded = roost::config::load_config(*o.config);
+  if (!loaded) {
+    std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+    std::exit(1);
+  }
+  return std::move(loaded).value();
+}
+
+roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
+  roost::net::ServerSettings s;
+  if (o.ports.empty()) {
+    for (const auto& l : c.listeners) s.listeners.push_back({l.address, l.port});
+  } else {
+    // -p: on loopback, unless the configuration names addresses (then those, on that port).
+    std::vector<std::string> addresses;
+    for (const auto& l : o.config ? c.listeners : std::vector<roost::config::Listener>{}) {
+      addresses.push_back(l.address);
+    }
+    if (addresses.empty()) addresses = {"127.0.0.1", "::1"};
+    for (const std::uint16_t port : o.ports) {
+      for (const auto& a : addresses) s.listeners.push_back({a, port});
+    }
+  }
+  s.max_packet_size = c.max_packet_size;
+  s.max_connections = c.max_connections;
+  s.connect_timeout = c.connect_timeout;
+  s.max_output_buffer = c.max_output_buffer;
+  s.connection_messages = c.log.connection_messages;
+  s.engine = c.engine;
+  return s;
+}
+
+// Tells a supervisor (s6 notification-fd) that every listener is bound.
+void notify_ready(std::optional<int> fd) {
+  if (!fd) return;
+  const char newline = '\n';
+  while (::write(*fd, &newline, 1) < 0 && errno == EINTR) {
+  }
+  ::close(*fd);
+}
+
+int serve(const Options& o) {
+  Config config = load(o);
+  if (o.verbose) config.log.types = 0x7F;
+  std::optional<roost::app::LogFanout> sink;
+  try {
+    sink.emplace(config.log);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "roost: %s\n", e.what());
+    return 1;
+  }
+  roost::core::Logger logger(&*sink, config.log.types);
+  logger.log(roost::core::LogType::kNotice, std::string("roost ") + ROOST_VERSION + " starting" +
+                                                (o.config ? " with " + *o.config : " with the built-in configuration"));
+  roost::net::Server server(server_settings(config, o), logger);
+  try {
+    server.start();
+  } catch (const std::system_error& e) {
+    logger.log(roost::core::LogType::kError, e.what());
+    std::fprintf(stderr, "roost: %s\n", e.what());
+    return 1;
+  }
+  asio::signal_set signals(server.io(), SIGINT, SIGTERM);
+  signals.async_wait([&](const std::error_code& ec, int) {
+    if (!ec) server.stop();
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+  notify_ready(o.ready_fd);
+  server.run();
+  logger.log(roost::core::LogType::kNotice, "roost stopped");
+  return 0;
+}
+
+int check(const Options& o) {
+  if (!o.config) usage_error("check needs --config FILE");
+  load(o);
+  std::printf("%s: configuration is valid\n", o.config->c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Options options = parse_args(argc, argv);
+    return options.command == "check" ? check(options) : serve(options);
+  } catch (const std::exception& e) {
+    // Start-up failures only: the running broker reports errors as values.
+    std::fprintf(stderr, "roost: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,226 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace roost::config {
+
+namespace {
+
+// Reads one TOML table, remembering which keys were used, so that unknown
+// keys are reported (with their line) instead of silently ignored.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string_view source, std::string path)
+      : table_(table), source_(source), path_(std::move(path)) {}
+
+  template <class T>
+  void number(std::string_view key, T& out, std::int64_t min, std::int64_t max) {
+    const toml::node* node = take(key);
+    if (node == nullptr) return;
+    const auto value = node->value<std::int64_t>();
+    if (!node->is_integer() || !value) return error(*node, key, "must be a whole number");
+    if (*value < min || *value > max) {
+      return error(*node, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    out = static_cast<T>(*value);
+  }
+
+  void boolean(std::string_view key, bool& out) {
+    const toml::node* node = take(key);
+    if (node == nullptr) return;
+    if (!node->is_boolean()) return error(*node, key, "must be true or false");
+    out = *node->value<bool>();
+  }
+
+  void string(std::string_view key, std::string& out) {
+    const toml::node* node = take(key);
+    if (node == nullptr) return;
+    if (!node->is_string()) return error(*node, key, "must be a string");
+    out = *node->value<std::string>();
+  }
+
+  const toml::node* take(std::string_view key) {
+    used_.emplace_back(key);
+    return table_.get(key);
+  }
+
+  // Reports every key that was not read.
+  void reject_unknown() {
+    for (const auto& [key, node] : table_) {
+      if (std::find(used_.begin(), used_.end(), key.str()) == used_.end()) {
+        error(node, key.str(), "is not a known setting");
+      }
+    }
+  }
+
+  void error(const toml::node& node, std::string_view key, const std::string& what) {
+    const auto& where = node.source().begin;
+    errors_ += std::string(source_) + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+               (path_.empty() ? "" : path_ + ".") + std::string(key) + " " + what + "\n";
+  }
+
+  std::string& errors() { return errors_; }
+
+ private:
+  const toml::table& table_;
+  std::string_view source_;
+  std::string path_;
+  std::vector<std::string> used_;
+  std::string errors_;
+};
+
+void read_listener(const toml::table& t, std::string_view source, Listener& out, std::string& errors) {
+  TableReader r(t, source, "listener");
+  r.string("address", out.address);
+  r.number("port", out.port, 0, 65535);
+  r.reject_unknown();
+  errors += r.errors();
+}
+
+void read_log(const toml::table& t, std::string_view source, LogSettings& out, std::string& errors) {
+  TableReader r(t, source, "log");
+  if (const toml::node* dest = r.take("destinations")) {
+    out.destinations.clear();
+    const toml::array* list = dest->as_array();
+    if (list == nullptr) r.error(*dest, "destinations", "must be a list of strings");
+    for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+      const toml::node& d = *list->get(i);
+      const auto name = d.value<std::string>();
+      if (!name ||
+          (*name != "stdout" && *name != "stderr" && *name != "file" && *name != "syslog" && *name != "topic")) {
+        r.error(d, "destinations", "entries must be \"stdout\", \"stderr\", \"file\", \"syslog\" or \"topic\"");
+      } else {
+        out.destinations.push_back(*name);
+      }
+    }
+  }
+  if (const toml::node* types = r.take("types")) {
+    out.types = 0;
+    const toml::array* list = types->as_array();
+    if (list == nullptr) r.error(*types, "types", "must be a list of strings");
+    for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+      const toml::node& t2 = *list->get(i);
+      const std::string name = t2.value<std::string>().value_or("");
+      static constexpr std::pair<std::string_view, core::LogType> kTypes[] = {
+          {"error", core::LogType::kError},
+          {"warning", core::LogType::kWarning},
+          {"notice", core::LogType::kNotice},
+          {"information", core::LogType::kInformation},
+          {"debug", core::LogType::kDebug},
+          {"subscribe", core::LogType::kSubscribe},
+          {"unsubscribe", core::LogType::kUnsubscribe}};
+      bool found = name == "all" || name == "none";
+      if (name == "all") out.types = 0x7F;
+      for (const auto& [n, type] : kTypes) {
+        if (n == name) {
+          out.types |= static_cast<std::uint32_t>(type);
+          found = true;
+        }
+      }
+      if (!found)
+        r.error(t2, "types",
+                "entries must be error, warning, notice, information, debug, subscribe, unsubscribe, all or none");
+    }
+  }
+  r.string("file", out.file);
+  r.boolean("connection_messages", out.connection_messages);
+  r.boolean("timestamps", out.timestamps);
+  r.string("timestamp_format", out.timestamp_format);
+  r.reject_unknown();
+  errors += r.errors();
+}
+
+void read_mqtt(TableReader& r, engine::EngineSettings& e) {
+  r.number("max_inflight_messages", e.max_inflight_messages, 0, 65535);
+  r.number("max_queued_messages", e.max_queued_messages, 0, std::numeric_limits<std::int32_t>::max());
+  r.number("max_queued_bytes", e.max_queued_bytes, 0, std::numeric_limits<std::int64_t>::max());
+  r.boolean("queue_qos0_messages", e.queue_qos0_messages);
+  r.boolean("upgrade_outgoing_qos", e.upgrade_outgoing_qos);
+  r.number("max_keepalive", e.max_keepalive, 0, 65535);
+  r.number("max_client_id_length", e.max_client_id_length, 1, 65535);
+  r.boolean("allow_zero_length_clientid", e.allow_zero_length_clientid);
+  r.string("auto_id_prefix", e.auto_id_prefix);
+  r.number("persistent_client_expiration", e.persistent_client_expiration, 0, 0xFFFFFFFE);
+  r.number("receive_maximum", e.receive_maximum, 1, 65535);
+  r.number("max_topic_alias", e.topic_alias_maximum, 0, 65535);
+  r.boolean("retain_available", e.retain_available);
+  std::uint8_t qos = static_cast<std::uint8_t>(e.maximum_qos);
+  r.number("max_qos", qos, 0, 2);
+  e.maximum_qos = static_cast<protocol::QoS>(qos);
+  r.number("message_size_limit", e.message_size_limit, 0, 268'435'455);
+  r.number("max_topic_length", e.max_topic_length, 0, 65535);
+  r.number("max_topic_levels", e.max_topic_levels, 0, 65535);
+}
+
+}  // namespace
+
+Config default_config() {
+  Config c;
+  c.listeners = {Listener{"127.0.0.1", 1883}, Listener{"::1", 1883}};
+  return c;
+}
+
+core::Result<Config, ConfigError> parse_config(std::string_view text, std::string_view source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return core::fail(ConfigError{std::string(source) + ":" + std::to_string(where.line) + ":" +
+                                  std::to_string(where.column) + ": " + std::string(e.description())});
+  }
+  Config c;
+  c.source = source;
+  std::string errors;
+  TableReader r(root, source, "");
+  r.number("threads", c.threads, 0, 64);
+  r.number("max_packet_size", c.max_packet_size, 0, 268'435'460);
+  r.number("max_connections", c.max_connections, 0, std::numeric_limits<std::int32_t>::max());
+  r.number("sys_interval", c.sys_interval, 0, 86400);
+  r.number("connect_timeout", c.connect_timeout, 1, 3600);
+  r.number("max_output_buffer", c.max_output_buffer, 4096, std::numeric_limits<std::int32_t>::max());
+  read_mqtt(r, c.engine);
+  c.engine.maximum_packet_size = c.max_packet_size;
+  if (const toml::node* listeners = r.take("listener")) {
+    const toml::array* list = listeners->as_array();
+    if (list == nullptr || !list->is_array_of_tables()) {
+      r.error(*listeners, "listener", "must be [[listener]] tables");
+    } else {
+      for (const toml::node& l : *list) {
+        Listener listener{"", 1883};
+        read_listener(*l.as_table(), source, listener, errors);
+        if (listener.address.empty()) listener.address = "0.0.0.0";
+        c.listeners.push_back(listener);
+      }
+    }
+  }
+  if (const toml::node* log = r.take("log")) {
+    if (const toml::table* t = log->as_table()) {
+      read_log(*t, source, c.log, errors);
+    } else {
+      r.error(*log, "log", "must be a [log] table");
+    }
+  }
+  r.reject_unknown();
+  errors = r.errors() + errors;
+  if (c.listeners.empty() && errors.empty()) c.listeners = default_config().listeners;
+  if (!errors.empty()) {
+    errors.pop_back();  // the last newline
+    return core::fail(ConfigError{errors});
+  }
+  return c;
+}
+
+core::Result<Config, ConfigError> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::fail(ConfigError{path + ": cannot read the file"});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+}  // namespace roost::config

@@ -1,0 +1,61 @@
+#pragma once
+// Config: everything roost serve is told, parsed from one TOML file into
+// plain values, validated whole (every error names file:line), then used
+// read-only. A reload builds a new Config and swaps it in whole.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "engine/settings.hpp"
+
+namespace roost::config {
+
+struct Listener {
+  std::string address;  // IPv4 or IPv6 literal; "::" listens on both where the system allows
+  std::uint16_t port = 1883;
+};
+
+struct LogSettings {
+  // Destinations: "stdout", "stderr", "file", "syslog", "topic" ($SYS/broker/log/<type>).
+  std::vector<std::string> destinations = {"stderr"};
+  std::string file;  // with destination "file"
+  std::uint32_t types =
+      static_cast<std::uint32_t>(core::LogType::kError) | static_cast<std::uint32_t>(core::LogType::kWarning) |
+      static_cast<std::uint32_t>(core::LogType::kNotice) | static_cast<std::uint32_t>(core::LogType::kInformation);
+  bool connection_messages = true;
+  bool timestamps = true;
+  std::string timestamp_format = "%Y-%m-%dT%H:%M:%S";
+};
+
+struct Config {
+  std::string source;  // the file it came from ("" for the built-in defaults)
+  std::vector<Listener> listeners;
+  unsigned threads = 0;                // 0: the cores this process may use, at most 4
+  std::uint32_t max_packet_size = 0;   // largest packet accepted from a client (0: the protocol's limit)
+  std::size_t max_connections = 0;     // 0: no limit
+  std::uint32_t sys_interval = 10;     // seconds between $SYS updates (0: never)
+  std::uint32_t connect_timeout = 10;  // seconds a new connection has to send CONNECT
+  std::size_t max_output_buffer = std::size_t{1024} * 1024;  // bytes queued per connection before QoS 0 is dropped
+  engine::EngineSettings engine;
+  LogSettings log;
+};
+
+struct ConfigError {
+  std::string message;  // "file:line:column: what is wrong"
+};
+
+// The configuration with no file: 127.0.0.1 and ::1 on port 1883,
+// anonymous clients, state in memory (Mosquitto 2's default).
+Config default_config();
+
+// Parses TOML `text` read from `source` (named in error messages).
+core::Result<Config, ConfigError> parse_config(std::string_view text, std::string_view source);
+
+// Reads and parses the file at `path`.
+core::Result<Config, ConfigError> load_config(const std::string& path);
+
+}  // namespace roost::config

@@ -1,0 +1,325 @@
+#include "net/connection.hpp"
+
+#include <asio/write.hpp>
+
+#include "net/server.hpp"
+
+namespace roost::net {
+
+using protocol::PacketType;
+using protocol::ProtocolVersion;
+using protocol::ReasonCode;
+
+namespace {
+
+// Reads per wake-up before giving other connections a turn.
+constexpr int kReadsPerWakeup = 4;
+// A closing connection whose peer does not take its output is cut after this.
+constexpr auto kDrainTimeout = std::chrono::seconds(5);
+// iovecs per write (Linux IOV_MAX is 1024).
+constexpr std::size_t kMaxIov = 256;
+
+protocol::DecoderLimits connect_limits(const ServerSettings& s) {
+  protocol::DecoderLimits limits(s.max_packet_size == 0 ? protocol::kMaxPacketSizeLimit : s.max_packet_size);
+  limits.maximum_connect_size = s.max_connect_size;
+  return limits;
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
+                       core::TimePoint now)
+    : server_(server),
+      socket_(std::move(socket)),
+      id_(id),
+      address_(std::move(address)),
+      last_activity_(now),
+      decoder_(protocol::Role::kServer, connect_limits(server.settings())) {}
+
+void Connection::start() {
+  std::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  wait_readable();
+}
+
+void Connection::wait_readable() {
+  if (reading_ || state_ == State::kClosing || state_ == State::kClosed) return;
+  reading_ = true;
+  // Wait for data without a buffer: an idle connection holds no read memory.
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const std::error_code& ec) {
+    self->reading_ = false;
+    if (ec) {
+      if (self->state_ != State::kClosed && ec != asio::error::operation_aborted) self->close_now();
+      return;
+    }
+    self->on_readable();
+  });
+}
+
+void Connection::on_readable() {
+  std::vector<std::uint8_t>& buffer = server_.read_buffer();
+  for (int i = 0; i < kReadsPerWakeup && (state_ == State::kAwaitingConnect || state_ == State::kConnected); ++i) {
+    std::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      // EOF or a network error: the client went away without DISCONNECT.
+      if (server_.settings().connection_messages && state_ == State::kConnected) {
+        server_.log().log(core::LogType::kNotice, core::str_cat("Client ", address_, " disconnected: ", ec.message()));
+      }
+      close_now();
+      return;
+    }
+    server_.bytes_received += n;
+    const core::TimePoint now = server_.now();
+    last_activity_ = now;
+    core::ByteView input(buffer.data(), n);
+    while (!input.empty() && (state_ == State::kAwaitingConnect || state_ == State::kConnected)) {
+      auto status = decoder_.next(input, packet_);
+      if (!status) return on_decode_error(status.error());
+      if (!*status) break;
+      ++server_.packets_received;
+      dispatch(packet_, now);
+    }
+    if (n < buffer.size()) break;  // drained the socket
+  }
+  wait_readable();
+}
+
+void Connection::dispatch(protocol::Packet& packet, core::TimePoint now) {
+  engine::Engine& engine = server_.engine();
+  switch (protocol::type_of(packet.body)) {
+    case PacketType::kConnect:
+      return on_connect(packet, now);
+    case PacketType::kPublish:
+      return on_publish(packet, now);
+    case PacketType::kPuback:
+      return engine.puback(id_, std::get<protocol::Puback>(packet.body), now);
+    case PacketType::kPubrec:
+      return engine.pubrec(id_, std::get<protocol::Pubrec>(packet.body), now);
+    case PacketType::kPubrel:
+      return engine.pubrel(id_, std::get<protocol::Pubrel>(packet.body), now);
+    case PacketType::kPubcomp:
+      return engine.pubcomp(id_, std::get<protocol::Pubcomp>(packet.body), now);
+    case PacketType::kSubscribe:
+      return engine.subscribe(id_, std::get<protocol::Subscribe>(packet.body), now);
+    case PacketType::kUnsubscribe:
+      return engine.unsubscribe(id_, std::get<protocol::Unsubscribe>(packet.body), now);
+    case PacketType::kPingreq:
+      return send(protocol::Pingresp{});
+    case PacketType::kDisconnect:
+      engine.disconnect(id_, std::get<protocol::Disconnect>(packet.body), now);
+      return close_gracefully(false);
+    case PacketType::kAuth:
+      return engine.auth(id_, std::get<protocol::Auth>(packet.body), now);
+    default:
+      return;  // the decoder refuses what a client may not send
+  }
+}
+
+void Connection::on_connect(protocol::Packet& packet, core::TimePoint now) {
+  const auto& c = std::get<protocol::Connect>(packet.body);
+  encoder_.emplace(protocol::Role::kServer, c.version);
+  keep_alive_ = c.keep_alive;
+  outbound_alias_maximum_ = c.properties.topic_alias_maximum.value_or(0);
+  server_.engine().connect(id_, std::move(packet), engine::ClientInfo{address_}, now);
+}
+
+void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
+  auto& p = std::get<protocol::Publish>(packet.body);
+  std::string_view topic = p.topic;
+  core::SharedBytes topic_storage;
+  if (const auto alias = p.properties.topic_alias) {
+    // Topic Alias [MQTT-3.3.2-9]..[MQTT-3.3.2-12]: above our maximum is
+    // invalid; an empty topic needs a known alias.
+    const std::uint16_t maximum = server_.settings().engine.topic_alias_maximum;
+    if (*alias > maximum) {
+      server_.engine().connection_lost(id_, now);
+      return close_from_engine(ReasonCode::kTopicAliasInvalid);
+    }
+    if (inbound_aliases_.size() < maximum) inbound_aliases_.resize(maximum);
+    core::SharedBytes& slot = inbound_aliases_[*alias - 1];
+    if (!topic.empty()) {
+      slot = core::SharedBytes::copy_of(core::as_bytes(topic));
+    } else if (slot.empty()) {
+      server_.engine().connection_lost(id_, now);
+      return close_from_engine(ReasonCode::kProtocolError);
+    }
+    topic_storage = slot;
+    topic = core::as_chars(slot.view());
+  }
+  server_.engine().publish(id_, packet, topic, std::move(topic_storage), now);
+}
+
+void Connection::on_decode_error(const protocol::DecodeError& error) {
+  const auto response = protocol::failure_response(error, decoder_.version(), state_ == State::kConnected);
+  if (server_.settings().connection_messages) {
+    server_.log().log(core::LogType::kNotice,
+                      core::str_cat("Closing connection from ", address_, ": ", protocol::to_string(error.code)));
+  }
+  if (response.action != protocol::FailureResponse::kClose && response.version) {
+    encoder_.emplace(protocol::Role::kServer, *response.version);
+    if (response.action == protocol::FailureResponse::kConnackThenClose) {
+      protocol::Connack refusal;
+      refusal.reason = response.reason;
+      send(refusal);
+    } else {
+      protocol::Disconnect d;
+      d.reason = response.reason;
+      send(d);
+    }
+  }
+  close_gracefully(true);
+}
+
+void Connection::send(const protocol::PacketBody& packet) {
+  if (state_ == State::kClosed || !encoder_) return;
+  protocol::Frame frame;
+  if (!encoder_->encode(packet, frame)) return;  // e.g. DISCONNECT to a 3.x client
+  if (const auto* ack = std::get_if<protocol::Connack>(&packet);
+      ack != nullptr && !protocol::is_failure(ack->reason) && state_ == State::kAwaitingConnect) {
+    // Accepted: the session's packet limit replaces the CONNECT limit.
+    state_ = State::kConnected;
+    protocol::DecoderLimits limits = connect_limits(server_.settings());
+    limits.maximum_connect_size = limits.maximum_packet_size;
+    decoder_.set_limits(limits);
+    if (ack->properties.server_keep_alive) keep_alive_ = *ack->properties.server_keep_alive;
+  }
+  queue(frame);
+}
+
+bool Connection::deliver(const engine::Delivery& d) {
+  if (state_ != State::kConnected) return d.qos != protocol::QoS::k0;
+  // QoS 0 is dropped when the client does not keep up; QoS 1/2 are bounded by the window.
+  if (d.qos == protocol::QoS::k0 && output_.size() > server_.settings().max_output_buffer) return false;
+  protocol::Publish p;
+  p.qos = d.qos;
+  p.packet_id = d.packet_id;
+  p.dup = d.dup;
+  p.retain = d.retain;
+  p.topic = d.message->topic();
+  p.payload = d.message->payload();
+  const bool v5 = encoder_->version() == ProtocolVersion::kV5;
+  if (v5) {
+    p.properties.subscription_identifiers.assign(d.subscription_identifiers.begin(), d.subscription_identifiers.end());
+    p.properties.message_expiry_interval = d.message_expiry;
+    if (outbound_alias_maximum_ != 0) {
+      // Our Topic Aliases: the first topics get one; later PUBLISHes to them carry an empty topic.
+      const auto it = outbound_aliases_.find(std::string(p.topic));
+      if (it != outbound_aliases_.end()) {
+        p.properties.topic_alias = it->second;
+        p.topic = {};
+      } else if (outbound_aliases_.size() < outbound_alias_maximum_) {
+        const auto alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
+        outbound_aliases_.emplace(std::string(p.topic), alias);
+        p.properties.topic_alias = alias;
+      }
+    }
+  }
+  protocol::Frame frame;
+  if (!encoder_->encode_forward(p, d.message->bytes(), frame, v5 ? d.message->properties() : core::ByteView{})) {
+    return false;
+  }
+  frame.keep_alive(d.message->bytes(), d.message->topic_bytes());
+  queue(frame);
+  return true;
+}
+
+void Connection::close_from_engine(std::optional<ReasonCode> reason) {
+  if (state_ == State::kClosing || state_ == State::kClosed) return;
+  if (reason && encoder_ && encoder_->version() == ProtocolVersion::kV5 && state_ == State::kConnected) {
+    protocol::Disconnect d;
+    d.reason = *reason;
+    send(d);
+  }
+  close_gracefully(false);
+}
+
+void Connection::check_timeouts(core::TimePoint now) {
+  if (state_ == State::kClosing) {
+    if (now - closing_since_ > kDrainTimeout) close_now();
+    return;
+  }
+  if (state_ == State::kAwaitingConnect) {
+    if (now - last_activity_ > core::Seconds(server_.settings().connect_timeout)) close_now();
+    return;
+  }
+  // One and a half keep alive periods without a packet [MQTT-3.1.2-22].
+  if (state_ == State::kConnected && keep_alive_ != 0 &&
+      now - last_activity_ > std::chrono::milliseconds(1500) * keep_alive_) {
+    if (server_.settings().connection_messages) {
+      server_.log().log(core::LogType::kNotice, core::str_cat("Client ", address_, " has exceeded its keep alive"));
+    }
+    server_.engine().connection_lost(id_, now);
+    close_from_engine(ReasonCode::kKeepAliveTimeout);
+  }
+}
+
+void Connection::shut_down() {
+  close_from_engine(ReasonCode::kServerShuttingDown);
+}
+
+void Connection::queue(const protocol::Frame& frame) {
+  output_.append(frame);
+  ++server_.packets_sent;
+  schedule_flush();
+}
+
+void Connection::schedule_flush() {
+  if (flush_scheduled_ || writing_) return;
+  flush_scheduled_ = true;
+  // Runs after the handlers already due: everything queued meanwhile leaves in one write.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
+}
+
+void Connection::flush() {
+  if (writing_ || state_ == State::kClosed) return;
+  if (output_.empty()) {
+    if (state_ == State::kClosing) close_now();
+    return;
+  }
+  output_.prepare(pieces_, kMaxIov);
+  iov_.clear();
+  for (const core::ByteView p : pieces_) iov_.emplace_back(p.data(), p.size());
+  writing_ = true;
+  socket_.async_write_some(
+      iov_, [self = shared_from_this()](const std::error_code& ec, std::size_t n) { self->on_written(ec, n); });
+}
+
+void Connection::on_written(const std::error_code& ec, std::size_t bytes) {
+  writing_ = false;
+  if (ec) {
+    if (state_ != State::kClosed) close_now();
+    return;
+  }
+  server_.bytes_sent += bytes;
+  output_.consume(bytes);
+  flush();
+}
+
+void Connection::close_gracefully(bool tell_engine) {
+  if (state_ == State::kClosing || state_ == State::kClosed) return;
+  if (tell_engine) server_.engine().connection_lost(id_, server_.now());
+  // Reading stops (the pending wait finds the state closing); queued output
+  // drains, then the socket closes. cancel() would abort the write too.
+  state_ = State::kClosing;
+  closing_since_ = server_.now();
+  if (!writing_) flush();
+}
+
+void Connection::close_now() {
+  if (state_ == State::kClosed) return;
+  const bool tell_engine = state_ != State::kClosing;
+  state_ = State::kClosed;
+  if (tell_engine) server_.engine().connection_lost(id_, server_.now());
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  server_.forget(id_);
+}
+
+}  // namespace roost::net

@@ -1,0 +1,94 @@
+#pragma once
+// Connection: one client's TCP connection. Reads and decodes packets, hands
+// them to the engine, encodes what the engine sends back and writes it in
+// batches. Lives on one io_context; every member function runs there.
+
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "engine/outbox.hpp"
+#include "net/output_queue.hpp"
+#include "protocol/decoder.hpp"
+#include "protocol/encoder.hpp"
+
+namespace roost::net {
+
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
+             core::TimePoint now);
+
+  // Starts reading.
+  void start();
+
+  core::ConnectionId id() const noexcept { return id_; }
+  const std::string& address() const noexcept { return address_; }
+
+  // --- from the engine (Server's Outbox) ---
+  void send(const protocol::PacketBody& packet);
+  bool deliver(const engine::Delivery& delivery);
+  // Closes after sending DISCONNECT `reason` (5.0 only); the engine already forgot us.
+  void close_from_engine(std::optional<protocol::ReasonCode> reason);
+
+  // --- from the server ---
+  // Closes connections that missed their keep alive or never sent CONNECT.
+  void check_timeouts(core::TimePoint now);
+  // The server is stopping (and has told the engine): DISCONNECT 0x8B (5.0), then close.
+  void shut_down();
+
+ private:
+  enum class State : std::uint8_t { kAwaitingConnect, kConnected, kClosing, kClosed };
+
+  void wait_readable();
+  void on_readable();
+  void dispatch(protocol::Packet& packet, core::TimePoint now);
+  void on_connect(protocol::Packet& packet, core::TimePoint now);
+  void on_publish(protocol::Packet& packet, core::TimePoint now);
+  void on_decode_error(const protocol::DecodeError& error);
+
+  void queue(const protocol::Frame& frame);
+  void schedule_flush();
+  void flush();
+  void on_written(const std::error_code& ec, std::size_t bytes);
+
+  // Stops reading, lets queued output drain, then closes. `tell_engine`:
+  // report connection_lost (not after DISCONNECT or an engine close).
+  void close_gracefully(bool tell_engine);
+  void close_now();
+
+  Server& server_;
+  asio::ip::tcp::socket socket_;
+  core::ConnectionId id_;
+  std::string address_;
+  State state_ = State::kAwaitingConnect;
+  core::TimePoint last_activity_;
+  core::TimePoint closing_since_;
+  std::uint16_t keep_alive_ = 0;  // seconds; 0: none
+
+  protocol::Decoder decoder_;
+  std::optional<protocol::Encoder> encoder_;
+  protocol::Packet packet_;  // reused for every packet read
+
+  OutputQueue output_;
+  std::vector<core::ByteView> pieces_;   // scratch for flush()
+  std::vector<asio::const_buffer> iov_;  // buffers of the write in flight
+  bool writing_ = false;
+  bool flush_scheduled_ = false;
+  bool reading_ = false;
+
+  // 5.0 Topic Aliases: the client's (index = alias - 1) and ours.
+  std::vector<core::SharedBytes> inbound_aliases_;
+  std::uint16_t outbound_alias_maximum_ = 0;
+  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+};
+
+}  // namespace roost::net

@@ -1,0 +1,145 @@
+#include "net/server.hpp"
+
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+#include <system_error>
+
+#include "net/connection.hpp"
+
+namespace roost::net {
+
+namespace {
+constexpr std::size_t kReadBufferSize = std::size_t{64} * 1024;
+
+std::string describe(const asio::ip::tcp::endpoint& e) {
+  const std::string host = e.address().to_string();
+  return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+}
+}  // namespace
+
+Server::Server(ServerSettings settings, core::Logger logger)
+    : settings_(std::move(settings)),
+      log_(logger),
+      engine_(settings_.engine, *this, logger),
+      tick_timer_(io_),
+      read_buffer_(kReadBufferSize) {}
+
+Server::~Server() = default;
+
+void Server::start() {
+  for (const Endpoint& e : settings_.listeners) {
+    std::error_code ec;
+    const asio::ip::address address = asio::ip::make_address(e.address, ec);
+    if (ec) throw std::system_error(ec, "listener address \"" + e.address + "\"");
+    const asio::ip::tcp::endpoint endpoint(address, e.port);
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    if (address.is_v6() && address.is_unspecified()) {
+      // "::" takes IPv4 as well where the system allows (dual stack).
+      acceptor->set_option(asio::ip::v6_only(false), ec);
+    } else if (address.is_v6()) {
+      acceptor->set_option(asio::ip::v6_only(true), ec);
+    }
+    acceptor->bind(endpoint, ec);
+    if (ec) throw std::system_error(ec, "cannot listen on " + describe(endpoint));
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    log_.log(core::LogType::kNotice, "Listening on " + describe(acceptor->local_endpoint()));
+    acceptors_.push_back(std::move(acceptor));
+  }
+  for (auto& acceptor : acceptors_) accept(*acceptor);
+  on_tick();
+}
+
+std::vector<asio::ip::tcp::endpoint> Server::local_endpoints() const {
+  std::vector<asio::ip::tcp::endpoint> out;
+  for (const auto& a : acceptors_) out.push_back(a->local_endpoint());
+  return out;
+}
+
+void Server::run() { io_.run(); }
+
+void Server::stop() {
+  asio::post(io_, [this] {
+    if (stopping_) return;
+    stopping_ = true;
+    log_.log(core::LogType::kNotice, "Shutting down");
+    for (auto& a : acceptors_) {
+      std::error_code ec;
+      a->close(ec);
+    }
+    // Copy: shutting down removes connections from the map.
+    std::vector<std::shared_ptr<Connection>> all;
+    for (auto& [id, c] : connections_) all.push_back(c);
+    // Every connection ends before any closes, so wills published now
+    // still reach subscribers that are about to be disconnected.
+    for (auto& c : all) engine_.connection_lost(c->id(), now());
+    for (auto& c : all) c->shut_down();
+    engine_.tick(now());
+    if (connections_.empty()) tick_timer_.cancel();
+  });
+}
+
+void Server::accept(asio::ip::tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const std::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping_) return;
+    if (!ec) {
+      std::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      const std::string address = peer_ec ? std::string("unknown") : describe(peer);
+      if (settings_.max_connections != 0 && connections_.size() >= settings_.max_connections) {
+        log_.log(core::LogType::kWarning, "Refused connection from " + address + ": max_connections reached");
+        socket.close(peer_ec);
+      } else {
+        // A bare connect and close (a health probe) is only worth a debug line.
+        log_.log(core::LogType::kDebug, "New connection from " + address);
+        const auto id = static_cast<core::ConnectionId>(next_connection_id_++);
+        auto connection = std::make_shared<Connection>(*this, std::move(socket), id, address, now());
+        connections_.emplace(id, connection);
+        connection->start();
+      }
+    } else {
+      log_.log(core::LogType::kWarning, "Accept failed: " + ec.message());
+    }
+    accept(acceptor);
+  });
+}
+
+void Server::on_tick() {
+  const core::TimePoint t = now();
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(connections_.size());
+  for (auto& [id, c] : connections_) all.push_back(c);
+  for (auto& c : all) c->check_timeouts(t);
+  engine_.tick(t);
+  if (stopping_ && connections_.empty()) return;  // nothing keeps io_ busy: run() returns
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  tick_timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void Server::forget(core::ConnectionId id) {
+  connections_.erase(id);
+  if (stopping_ && connections_.empty()) tick_timer_.cancel();
+}
+
+Connection* Server::find(core::ConnectionId id) noexcept {
+  const auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void Server::send(core::ConnectionId connection, const protocol::PacketBody& packet) {
+  if (Connection* c = find(connection)) c->send(packet);
+}
+
+bool Server::deliver(core::ConnectionId connection, const engine::Delivery& delivery) {
+  Connection* c = find(connection);
+  return c == nullptr || c->deliver(delivery);
+}
+
+void Server::close(core::ConnectionId connection, std::optional<protocol::ReasonCode> reason) {
+  if (Connection* c = find(connection)) c->close_from_engine(reason);
+}
+
+}  // namespace roost::net

@@ -1,0 +1,84 @@
+// Config parsing: values, defaults, and errors that name file:line.
+
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace roost::config {
+namespace {
+
+TEST(Config, DefaultsListenOnLoopbackOnly) {
+  const Config c = default_config();
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.listeners[0].address, "127.0.0.1");
+  EXPECT_EQ(c.listeners[1].address, "::1");
+  EXPECT_EQ(c.listeners[0].port, 1883);
+}
+
+TEST(Config, ReadsListenersAndSettings) {
+  const auto c = parse_config(R"(
+threads = 1
+max_packet_size = 65536
+max_inflight_messages = 10
+queue_qos0_messages = true
+max_qos = 1
+
+[[listener]]
+address = "::"
+port = 0
+
+[log]
+destinations = ["stdout"]
+types = ["error", "debug"]
+)",
+                              "roost.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->threads, 1u);
+  EXPECT_EQ(c->engine.max_inflight_messages, 10);
+  EXPECT_TRUE(c->engine.queue_qos0_messages);
+  EXPECT_EQ(c->engine.maximum_qos, protocol::QoS::k1);
+  EXPECT_EQ(c->engine.maximum_packet_size, 65536u);
+  ASSERT_EQ(c->listeners.size(), 1u);
+  EXPECT_EQ(c->listeners[0].address, "::");
+  EXPECT_EQ(c->listeners[0].port, 0);
+  EXPECT_EQ(c->log.destinations, std::vector<std::string>{"stdout"});
+  EXPECT_EQ(c->log.types,
+            static_cast<std::uint32_t>(core::LogType::kError) | static_cast<std::uint32_t>(core::LogType::kDebug));
+}
+
+TEST(Config, UnknownKeysAreErrorsWithTheirLine) {
+  const auto c = parse_config("threads = 1\nmax_inflight = 3\n\n[[listener]]\nport = 1\nprot = 2\n", "my.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("my.toml:2:"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("max_inflight is not a known setting"), std::string::npos);
+  EXPECT_NE(c.error().message.find("my.toml:6:"), std::string::npos);
+  EXPECT_NE(c.error().message.find("listener.prot"), std::string::npos);
+}
+
+TEST(Config, BadValuesAreErrorsWithTheirLine) {
+  auto c = parse_config("max_qos = 3\n", "f.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("f.toml:1:"), std::string::npos);
+  EXPECT_NE(c.error().message.find("between 0 and 2"), std::string::npos);
+  c = parse_config("queue_qos0_messages = \"yes\"\n", "f.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("true or false"), std::string::npos);
+  c = parse_config("[[listener]]\nport = 70000\n", "f.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("f.toml:2:"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorsNameTheirPosition) {
+  const auto c = parse_config("threads = \n", "broken.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message.rfind("broken.toml:1:", 0), 0u) << c.error().message;
+}
+
+TEST(Config, MissingFileIsAnError) {
+  const auto c = load_config("/nonexistent/roost.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("cannot read"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace roost::config
