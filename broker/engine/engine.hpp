@@ -45,9 +45,15 @@ class Engine {
   void connect(core::ConnectionId connection, protocol::Packet connect, const ClientInfo& client, core::TimePoint now);
 
   // A PUBLISH from a connected client. `topic` is the packet's topic, or the
-  // one its Topic Alias stands for, kept alive by `topic_storage`.
-  void publish(core::ConnectionId connection, const protocol::Packet& publish, std::string_view topic,
+  // one its Topic Alias stands for, kept alive by `topic_storage`. Returns
+  // true when the message went to a congested subscriber: the caller should
+  // stop reading from this publisher until congested() is 0 again.
+  bool publish(core::ConnectionId connection, const protocol::Packet& publish, std::string_view topic,
                core::SharedBytes topic_storage, core::TimePoint now);
+
+  // Connected sessions whose queue is past the high-water mark (flow control:
+  // publishers feeding them wait, rather than their QoS 1/2 messages being dropped).
+  std::size_t congested() const noexcept { return congested_; }
 
   // Acknowledgements from a connected client.
   void puback(core::ConnectionId connection, const protocol::Puback& ack, core::TimePoint now);
@@ -68,6 +74,9 @@ class Engine {
   // An AUTH packet: no authentication method is built in, so this is a
   // protocol error for now ([MQTT-4.12.0-7]: only after a CONNECT with a method).
   void auth(core::ConnectionId connection, const protocol::Auth& auth, core::TimePoint now);
+
+  // The connection's output has room again: queued messages waiting for it go.
+  void writable(core::ConnectionId connection, core::TimePoint now);
 
   // Runs what is due by `now`: delayed wills, expired sessions.
   void tick(core::TimePoint now);
@@ -108,7 +117,9 @@ class Engine {
   void deliver(Session& session, const MessageRef& message, protocol::QoS qos, bool retain,
                std::vector<std::uint32_t> identifiers, core::TimePoint now);
   void enqueue(Session& session, Outgoing entry);
-  bool send_now(Session& session, Outgoing& entry, core::TimePoint now);
+  void update_congestion(Session& session) noexcept;
+  enum class SendResult : std::uint8_t { kSent, kDropped, kOutputFull };
+  SendResult send_now(Session& session, Outgoing& entry, core::TimePoint now);
   void pump(Session& session, core::TimePoint now);
   void resend_inflight(Session& session, core::TimePoint now);
   void send_retained(Session& session, std::string_view filter, const SubscriptionOptions& options,
@@ -126,7 +137,8 @@ class Engine {
   core::Logger log_;
   EngineStats stats_;
 
-  std::unordered_map<std::string, std::unique_ptr<Session>, StringHash, std::equal_to<>> sessions_;
+  // Keyed by a view of the session's own client id: the id is stored once.
+  std::unordered_map<std::string_view, std::unique_ptr<Session>, StringHash, std::equal_to<>> sessions_;
   std::unordered_map<core::ConnectionId, Session*> connections_;
   SubscriptionTree subscriptions_;
   RetainedStore retained_;
@@ -136,8 +148,10 @@ class Engine {
   std::uint64_t next_session_id_ = 1;
   std::uint64_t next_assigned_id_ = 1;
   std::uint64_t route_stamp_ = 0;
-  std::vector<Match> matches_;   // scratch for route()
-  std::vector<Target> targets_;  // scratch for route()
+  std::size_t congested_ = 0;
+  bool route_hit_congestion_ = false;  // set by enqueue() during one route()
+  std::vector<Match> matches_;         // scratch for route()
+  std::vector<Target> targets_;        // scratch for route()
   std::vector<MessageRef> retained_scratch_;
 };
 

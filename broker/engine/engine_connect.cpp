@@ -96,8 +96,8 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
   }
   session.will.reset();
   if (c.will) {
-    session.will = PendingWill{Message::from_will(packet, session.id(), now),
-                               v5 ? c.will->properties.will_delay_interval.value_or(0) : 0};
+    session.will = std::make_unique<PendingWill>(PendingWill{
+        Message::from_will(packet, session.id(), now), v5 ? c.will->properties.will_delay_interval.value_or(0) : 0});
   }
 
   outbox_.send(connection, make_connack(session, c, session_present, assigned, server_keep_alive));
@@ -126,7 +126,7 @@ Session& Engine::open_session(const std::string& client_id, bool clean_start, bo
   }
   auto session = std::make_unique<Session>(client_id, static_cast<SessionId>(next_session_id_++));
   Session& ref = *session;
-  sessions_.emplace(client_id, std::move(session));
+  sessions_.emplace(ref.client_id(), std::move(session));
   return ref;
 }
 
@@ -140,6 +140,7 @@ void Engine::take_over(Session& session, core::TimePoint now) {
   connections_.erase(old);
   outbox_.close(old, ReasonCode::kSessionTakenOver);
   session.detach();
+  update_congestion(session);
   stats_.clients_connected = connections_.size();
   release_will(session, now);
 }

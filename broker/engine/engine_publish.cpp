@@ -31,10 +31,10 @@ protocol::PacketBody ack_for(QoS qos, std::uint16_t id, ReasonCode reason) {
 
 }  // namespace
 
-void Engine::publish(core::ConnectionId connection, const protocol::Packet& packet, std::string_view topic,
+bool Engine::publish(core::ConnectionId connection, const protocol::Packet& packet, std::string_view topic,
                      core::SharedBytes topic_storage, core::TimePoint now) {
   Session* session = online(connection);
-  if (session == nullptr) return;
+  if (session == nullptr) return false;
   const auto& p = std::get<protocol::Publish>(packet.body);
   const bool v5 = session->version() == ProtocolVersion::kV5;
 
@@ -43,17 +43,19 @@ void Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
     connections_.erase(connection);
     outbox_.close(connection, p.retain && !settings_.retain_available ? ReasonCode::kRetainNotSupported
                                                                       : ReasonCode::kQoSNotSupported);
-    return end_connection(*session, true, now);
+    end_connection(*session, true, now);
+    return false;
   }
   // Exactly once: a PUBLISH whose identifier awaits PUBREL is not delivered again [MQTT-4.3.3-10].
   if (p.qos == QoS::k2 && session->incoming_qos2.contains(p.packet_id)) {
     outbox_.send(connection, ack_for(QoS::k2, p.packet_id, ReasonCode::kSuccess));
-    return;
+    return false;
   }
   if (p.qos == QoS::k2 && session->incoming_qos2.size() >= settings_.receive_maximum) {
     connections_.erase(connection);  // [MQTT-3.3.4-7]
     outbox_.close(connection, ReasonCode::kReceiveMaximumExceeded);
-    return end_connection(*session, true, now);
+    end_connection(*session, true, now);
+    return false;
   }
   // The server's own limits: the message is dropped, the client told in 5.0.
   std::optional<ReasonCode> refused;
@@ -68,18 +70,21 @@ void Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
     log_.log(core::LogType::kWarning, core::str_cat("Dropped PUBLISH from ", session->client_id(), " on ", topic, ": ",
                                                     protocol::to_string(*refused)));
     if (p.qos != QoS::k0) outbox_.send(connection, ack_for(p.qos, p.packet_id, v5 ? *refused : ReasonCode::kSuccess));
-    return;
+    return false;
   }
 
   ++stats_.publish_received;
   const MessageRef message = Message::from_publish(packet, topic, std::move(topic_storage), session->id(), now);
   if (message->retain()) retained_.set(message);
+  route_hit_congestion_ = false;
   const std::size_t receivers = route(message, session->id(), now);
-  if (p.qos == QoS::k0) return;
+  const bool pause = route_hit_congestion_;
+  if (p.qos == QoS::k0) return pause;
   if (p.qos == QoS::k2) session->incoming_qos2.insert(p.packet_id);
   // 5.0 may say nobody was listening [MQTT-3.4.2.1].
   const ReasonCode reason = v5 && receivers == 0 ? ReasonCode::kNoMatchingSubscribers : ReasonCode::kSuccess;
   outbox_.send(connection, ack_for(p.qos, p.packet_id, reason));
+  return pause;
 }
 
 void Engine::publish_internal(const MessageRef& message, core::TimePoint now) {
@@ -100,7 +105,7 @@ std::size_t Engine::route(const MessageRef& message, SessionId origin, core::Tim
     if (m.options->no_local && s.id() == origin) continue;
     if (s.route_stamp != stamp) {
       s.route_stamp = stamp;
-      s.route_slot = count++;
+      s.route_slot = static_cast<std::uint32_t>(count++);
       if (targets_.size() < count) targets_.resize(count);
       Target& t = targets_[s.route_slot];
       t.session = &s;
@@ -138,7 +143,11 @@ void Engine::deliver(Session& session, const MessageRef& message, QoS qos, bool 
     return;
   }
   if (qos == QoS::k0 || (session.queue.empty() && session.inflight.size() < session.send_window)) {
-    send_now(session, entry, now);
+    // Live QoS 0 that finds the output full is dropped (the stated policy).
+    if (send_now(session, entry, now) == SendResult::kOutputFull) {
+      ++stats_.publish_dropped;
+      ++stats_.publish_dropped_output_full;
+    }
     return;
   }
   enqueue(session, std::move(entry));
@@ -156,11 +165,29 @@ void Engine::enqueue(Session& session, Outgoing entry) {
   }
   session.queued_bytes += bytes;
   session.queue.push_back(std::move(entry));
+  update_congestion(session);
+  route_hit_congestion_ = route_hit_congestion_ || session.congested;
 }
 
-// Sends `entry` now; QoS 1/2 entries move into the inflight window. Returns
-// false when the message was dropped instead.
-bool Engine::send_now(Session& session, Outgoing& entry, core::TimePoint now) {
+void Engine::update_congestion(Session& session) noexcept {
+  // Hysteresis between a half-full and a quarter-full queue, so publishers
+  // resume in batches rather than one message at a time.
+  const std::size_t limit = settings_.max_queued_messages == 0 ? 2000 : settings_.max_queued_messages;
+  const std::size_t high = std::max<std::size_t>(1, limit / 2);
+  const std::size_t low = limit / 4;
+  const bool congested =
+      session.online() && (session.congested ? session.queue.size() > low : session.queue.size() >= high);
+  if (congested == session.congested) return;
+  session.congested = congested;
+  if (congested) {
+    ++congested_;
+  } else {
+    --congested_;
+  }
+}
+
+// Sends `entry` now; QoS 1/2 entries move into the inflight window.
+Engine::SendResult Engine::send_now(Session& session, Outgoing& entry, core::TimePoint now) {
   const ProtocolVersion v = session.version();
   if (session.max_packet_size != 0) {
     // Never more than the client accepts; a message that does not fit is
@@ -175,7 +202,7 @@ bool Engine::send_now(Session& session, Outgoing& entry, core::TimePoint now) {
     if (protocol::Encoder(protocol::Role::kServer, v).forward_size(probe, props) > session.max_packet_size) {
       ++stats_.publish_dropped;
       ++stats_.publish_dropped_too_large;
-      return false;
+      return SendResult::kDropped;
     }
   }
   if (entry.qos != QoS::k0) {
@@ -189,18 +216,17 @@ bool Engine::send_now(Session& session, Outgoing& entry, core::TimePoint now) {
                    entry.retain,
                    entry.subscription_identifiers,
                    entry.message->remaining_expiry(now)};
-  if (!outbox_.deliver(session.connection(), d)) {
-    ++stats_.publish_dropped;
-    ++stats_.publish_dropped_output_full;
-    return false;
-  }
+  if (!outbox_.deliver(session.connection(), d)) return SendResult::kOutputFull;
   ++stats_.publish_sent;
   if (entry.qos != QoS::k0) session.inflight.push_back(std::move(entry));
-  return true;
+  return SendResult::kSent;
 }
 
 void Engine::pump(Session& session, core::TimePoint now) {
-  while (session.online() && !session.queue.empty() && session.inflight.size() < session.send_window) {
+  while (session.online() && !session.queue.empty()) {
+    // QoS 1/2 wait for room in the window; queued QoS 0 (e.g. retained
+    // messages for a new subscription) waits for room in the output.
+    if (session.queue.front().qos != QoS::k0 && session.inflight.size() >= session.send_window) break;
     Outgoing entry = std::move(session.queue.front());
     session.queue.pop_front();
     session.queued_bytes -= entry.message->payload().size();
@@ -209,8 +235,17 @@ void Engine::pump(Session& session, core::TimePoint now) {
       ++stats_.publish_dropped_expired;
       continue;
     }
-    send_now(session, entry, now);
+    if (send_now(session, entry, now) == SendResult::kOutputFull) {
+      session.queued_bytes += entry.message->payload().size();
+      session.queue.push_front(std::move(entry));
+      break;  // writable() resumes
+    }
   }
+  if (session.congested) update_congestion(session);
+}
+
+void Engine::writable(core::ConnectionId connection, core::TimePoint now) {
+  if (Session* session = online(connection); session != nullptr && !session->queue.empty()) pump(*session, now);
 }
 
 void Engine::resend_inflight(Session& session, core::TimePoint now) {

@@ -7,6 +7,7 @@ namespace roost::engine {
 
 void Engine::end_connection(Session& session, bool publish_will, core::TimePoint now) {
   session.detach();
+  update_congestion(session);
   stats_.clients_connected = connections_.size();
   if (publish_will) {
     release_will(session, now);
@@ -56,12 +57,17 @@ void Engine::cancel_timers(Session& session) {
 }
 
 void Engine::end_session(Session& session, core::TimePoint now) {
+  if (session.congested) {
+    session.congested = false;
+    --congested_;
+  }
   for (const auto& [filter, options] : session.subscriptions) subscriptions_.remove(filter, &session);
   // A will still waiting goes out when its session ends [MQTT-3.1.3-9].
   if (session.will) publish_will(session, now);
   cancel_timers(session);
   if (session.online()) connections_.erase(session.connection());
-  sessions_.erase(session.client_id());  // destroys `session`
+  const auto it = sessions_.find(session.client_id());
+  sessions_.erase(it);  // destroys `session` (its id, the key, goes last)
 }
 
 void Engine::tick(core::TimePoint now) {

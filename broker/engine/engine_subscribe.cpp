@@ -65,9 +65,15 @@ void Engine::send_retained(Session& session, std::string_view filter, const Subs
     if (options.identifier != 0) identifiers.push_back(options.identifier);
     const QoS qos = settings_.upgrade_outgoing_qos ? options.max_qos : std::min(options.max_qos, message->qos());
     // Sent because of a new subscription: the retain flag is set [MQTT-3.3.1-8].
-    deliver(session, message, qos, true, std::move(identifiers), now);
+    // They go through the queue, paced by the window and the output (a new
+    // '#' subscriber may be owed 100 000 of them); the retained store, not
+    // max_queued_messages, bounds how many.
+    if (message->expired(now)) continue;
+    session.queued_bytes += message->payload().size();
+    session.queue.push_back(Outgoing{message, std::move(identifiers), qos, true, 0, Outgoing::State::kQueued});
   }
   retained_scratch_.clear();
+  pump(session, now);
 }
 
 void Engine::unsubscribe(core::ConnectionId connection, const protocol::Unsubscribe& u, core::TimePoint) {

@@ -13,9 +13,7 @@ void RetainedStore::set(const MessageRef& message) {
   }
   Node* node = &root_;
   for (const std::string_view level : levels_) {
-    auto it = node->children.find(level);
-    if (it == node->children.end()) it = node->children.emplace(std::string(level), std::make_unique<Node>()).first;
-    node = it->second.get();
+    node = &node->children.get_or_create(level);
   }
   if (node->message) {
     bytes_ -= node->message->payload().size();
@@ -35,9 +33,9 @@ bool RetainedStore::erase(Node& node, std::size_t depth) {
     node.message.reset();
     return true;
   }
-  const auto it = node.children.find(levels_[depth]);
-  if (it == node.children.end() || !erase(*it->second, depth + 1)) return false;
-  if (!it->second->message && it->second->children.empty()) node.children.erase(it);
+  Node* child = node.children.find(levels_[depth]);
+  if (child == nullptr || !erase(*child, depth + 1)) return false;
+  if (!child->message && child->children.empty()) node.children.erase(levels_[depth]);
   return true;
 }
 
@@ -56,7 +54,7 @@ bool RetainedStore::take(Node& node, core::TimePoint now, std::vector<MessageRef
 
 void RetainedStore::take_all(Node& node, core::TimePoint now, std::vector<MessageRef>& out) {
   take(node, now, out);
-  for (auto& [level, child] : node.children) take_all(*child, now, out);
+  node.children.for_each([&](std::string_view, Node& child) { take_all(child, now, out); });
 }
 
 void RetainedStore::walk(Node& node, std::size_t depth, core::TimePoint now, std::vector<MessageRef>& out) {
@@ -70,20 +68,18 @@ void RetainedStore::walk(Node& node, std::size_t depth, core::TimePoint now, std
   if (level == "#") {
     // "a/#" matches "a" and everything below it [MQTT-4.7.1-2].
     if (depth > 0) take(node, now, out);
-    for (auto& [name, child] : node.children) {
-      if (skip_dollar && !name.empty() && name.front() == '$') continue;
-      take_all(*child, now, out);
-    }
+    node.children.for_each([&](std::string_view name, Node& child) {
+      if (!(skip_dollar && !name.empty() && name.front() == '$')) take_all(child, now, out);
+    });
     return;
   }
   if (level == "+") {
-    for (auto& [name, child] : node.children) {
-      if (skip_dollar && !name.empty() && name.front() == '$') continue;
-      walk(*child, depth + 1, now, out);
-    }
+    node.children.for_each([&](std::string_view name, Node& child) {
+      if (!(skip_dollar && !name.empty() && name.front() == '$')) walk(child, depth + 1, now, out);
+    });
     return;
   }
-  if (const auto it = node.children.find(level); it != node.children.end()) walk(*it->second, depth + 1, now, out);
+  if (Node* child = node.children.find(level)) walk(*child, depth + 1, now, out);
 }
 
 void RetainedStore::match(std::string_view filter, core::TimePoint now, std::vector<MessageRef>& out) {

@@ -3,17 +3,18 @@
 // connections when the session outlives them ([MQTT-4.1]). Owned by the
 // engine, touched only on the engine's executor.
 
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "engine/fifo.hpp"
 #include "engine/message.hpp"
 #include "protocol/subscribe.hpp"
 #include "protocol/types.hpp"
@@ -68,18 +69,22 @@ class Session {
 
   // Limits the client announced (5.0 CONNECT properties; defaults for 3.x).
   std::uint16_t send_window = 65535;  // Receive Maximum, capped by max_inflight_messages
-  std::uint32_t max_packet_size = 0;  // 0: no limit
   bool request_problem_information = true;
+  // Connected with a queue past the high-water mark: its publishers are paused.
+  bool congested = false;
+  std::uint32_t max_packet_size = 0;  // 0: no limit
+  std::uint32_t route_slot = 0;       // scratch for routing, with route_stamp below
 
   // Session Expiry Interval in seconds (0: ends with the connection).
   std::uint32_t expiry_interval = 0;
 
   // --- subscriptions held, by full filter (including "$share/<name>/") ---
-  std::unordered_map<std::string, SubscriptionOptions> subscriptions;
+  // A tree, not a hash map: no bucket array for the one or two filters most clients have.
+  std::map<std::string, SubscriptionOptions, std::less<>> subscriptions;
 
   // --- outgoing QoS 1/2 and queued messages ---
   std::vector<Outgoing> inflight;  // in the order they were sent
-  std::deque<Outgoing> queue;
+  Fifo<Outgoing> queue;
   std::size_t queued_bytes = 0;
   // A packet identifier not in flight [MQTT-2.2.1-3].
   std::uint16_t take_packet_id() noexcept;
@@ -88,17 +93,36 @@ class Session {
   void erase_inflight(const Outgoing* entry) noexcept;
 
   // --- incoming QoS 2: identifiers received, PUBREL not yet ---
-  std::unordered_set<std::uint16_t> incoming_qos2;
+  // A small set: bounded by the Receive Maximum, usually a handful.
+  class IdSet {
+   public:
+    bool contains(std::uint16_t id) const noexcept { return std::find(ids_.begin(), ids_.end(), id) != ids_.end(); }
+    void insert(std::uint16_t id) {
+      if (!contains(id)) ids_.push_back(id);
+    }
+    // Returns 1 when `id` was there.
+    std::size_t erase(std::uint16_t id) noexcept {
+      const auto it = std::find(ids_.begin(), ids_.end(), id);
+      if (it == ids_.end()) return 0;
+      *it = ids_.back();
+      ids_.pop_back();
+      return 1;
+    }
+    std::size_t size() const noexcept { return ids_.size(); }
+
+   private:
+    std::vector<std::uint16_t> ids_;
+  };
+  IdSet incoming_qos2;
 
   // --- will and timers ---
-  std::optional<PendingWill> will;
+  std::unique_ptr<PendingWill> will;  // a pointer: most clients have none
   // Set while a timer is pending (see Engine): when the will is due, when the session expires.
   std::optional<std::multimap<core::TimePoint, Session*>::iterator> will_timer;
   std::optional<std::multimap<core::TimePoint, Session*>::iterator> expiry_timer;
 
   // Scratch for routing one message: which target slot this session has.
   std::uint64_t route_stamp = 0;
-  std::size_t route_slot = 0;
 
  private:
   std::string client_id_;

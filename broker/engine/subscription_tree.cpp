@@ -30,9 +30,8 @@ SubscriptionTree::Node* SubscriptionTree::find_or_create(const std::vector<std::
     } else if (level == "#") {
       child = &node->hash;
     } else {
-      auto it = node->children.find(level);
-      if (it == node->children.end()) it = node->children.emplace(std::string(level), nullptr).first;
-      child = &it->second;
+      node = &node->children.get_or_create(level);
+      continue;
     }
     if (!*child) *child = std::make_unique<Node>();
     node = child->get();
@@ -47,11 +46,12 @@ bool SubscriptionTree::add(std::string_view filter, Session* session, const Subs
   Node* node = find_or_create(levels_);
   std::vector<Subscriber>* list = &node->subscribers;
   if (!share.empty()) {
-    auto group =
-        std::find_if(node->shared.begin(), node->shared.end(), [&](const SharedGroup& g) { return g.name == share; });
-    if (group == node->shared.end()) {
-      node->shared.push_back(SharedGroup{std::string(share), {}, 0});
-      group = node->shared.end() - 1;
+    if (!node->shared) node->shared = std::make_unique<std::vector<SharedGroup>>();
+    std::vector<SharedGroup>& groups = *node->shared;
+    auto group = std::find_if(groups.begin(), groups.end(), [&](const SharedGroup& g) { return g.name == share; });
+    if (group == groups.end()) {
+      groups.push_back(SharedGroup{std::string(share), {}, 0});
+      group = groups.end() - 1;
     }
     list = &group->members;
   }
@@ -83,38 +83,33 @@ bool SubscriptionTree::remove_at(Node& node, std::size_t depth, std::string_view
       return true;
     };
     if (share.empty()) return drop(node.subscribers);
+    if (!node.shared) return false;
+    std::vector<SharedGroup>& groups = *node.shared;
     const auto group =
-        std::find_if(node.shared.begin(), node.shared.end(), [&](const SharedGroup& g) { return g.name == share; });
-    if (group == node.shared.end() || !drop(group->members)) return false;
-    if (group->members.empty()) node.shared.erase(group);
+        std::find_if(groups.begin(), groups.end(), [&](const SharedGroup& g) { return g.name == share; });
+    if (group == groups.end() || !drop(group->members)) return false;
+    if (group->members.empty()) groups.erase(group);
+    if (groups.empty()) node.shared.reset();
     return true;
   }
   const std::string_view level = levels_[depth];
-  std::unique_ptr<Node>* child = nullptr;
-  ChildMap<Node>::iterator it;
-  if (level == "+") {
-    child = &node.plus;
-  } else if (level == "#") {
-    child = &node.hash;
-  } else {
-    it = node.children.find(level);
-    if (it == node.children.end()) return false;
-    child = &it->second;
+  if (level != "+" && level != "#") {
+    Node* child = node.children.find(level);
+    if (child == nullptr || !remove_at(*child, depth + 1, share, session)) return false;
+    if (child->empty()) node.children.erase(level);
+    return true;
   }
-  if (!*child || !remove_at(**child, depth + 1, share, session)) return false;
-  if ((*child)->empty()) {
-    if (level == "+" || level == "#") {
-      child->reset();
-    } else {
-      node.children.erase(it);
-    }
-  }
+  std::unique_ptr<Node>& child = level == "+" ? node.plus : node.hash;
+  if (!child || !remove_at(*child, depth + 1, share, session)) return false;
+  if (child->empty()) child.reset();
   return true;
 }
 
 void SubscriptionTree::collect(Node& node, std::vector<Match>& out, std::vector<SharedGroup*>& groups) {
   for (const Subscriber& s : node.subscribers) out.push_back(Match{s.session, &s.options, false});
-  for (SharedGroup& g : node.shared) groups.push_back(&g);
+  if (node.shared) {
+    for (SharedGroup& g : *node.shared) groups.push_back(&g);
+  }
 }
 
 void SubscriptionTree::match_level(Node& node, std::size_t depth, std::vector<Match>& out) {
@@ -127,9 +122,7 @@ void SubscriptionTree::match_level(Node& node, std::size_t depth, std::vector<Ma
     return;
   }
   if (node.plus && wildcards) match_level(*node.plus, depth + 1, out);
-  if (const auto it = node.children.find(levels_[depth]); it != node.children.end()) {
-    match_level(*it->second, depth + 1, out);
-  }
+  if (Node* child = node.children.find(levels_[depth])) match_level(*child, depth + 1, out);
 }
 
 void SubscriptionTree::match(std::string_view topic, std::vector<Match>& out) {

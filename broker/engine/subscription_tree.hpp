@@ -58,8 +58,8 @@ class SubscriptionTree {
     std::unique_ptr<Node> plus;
     std::unique_ptr<Node> hash;
     std::vector<Subscriber> subscribers;
-    std::vector<SharedGroup> shared;
-    bool empty() const noexcept { return children.empty() && !plus && !hash && subscribers.empty() && shared.empty(); }
+    std::unique_ptr<std::vector<SharedGroup>> shared;  // rare: allocated with the first group
+    bool empty() const noexcept { return children.empty() && !plus && !hash && subscribers.empty() && !shared; }
   };
 
   Node* find_or_create(const std::vector<std::string_view>& levels);

@@ -19,6 +19,14 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 // iovecs per write (Linux IOV_MAX is 1024).
 constexpr std::size_t kMaxIov = 256;
 
+// A buffer sequence over memory the connection owns for the write's duration.
+struct BufferView {
+  const asio::const_buffer* data;
+  std::size_t size;
+  const asio::const_buffer* begin() const noexcept { return data; }
+  const asio::const_buffer* end() const noexcept { return data + size; }
+};
+
 protocol::DecoderLimits connect_limits(const ServerSettings& s) {
   protocol::DecoderLimits limits(s.max_packet_size == 0 ? protocol::kMaxPacketSizeLimit : s.max_packet_size);
   limits.maximum_connect_size = s.max_connect_size;
@@ -59,7 +67,8 @@ void Connection::wait_readable() {
 
 void Connection::on_readable() {
   std::vector<std::uint8_t>& buffer = server_.read_buffer();
-  for (int i = 0; i < kReadsPerWakeup && (state_ == State::kAwaitingConnect || state_ == State::kConnected); ++i) {
+  for (int i = 0; i < kReadsPerWakeup && !paused_ && (state_ == State::kAwaitingConnect || state_ == State::kConnected);
+       ++i) {
     std::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
@@ -75,15 +84,29 @@ void Connection::on_readable() {
     const core::TimePoint now = server_.now();
     last_activity_ = now;
     core::ByteView input(buffer.data(), n);
+    // One Packet for every connection (one thread): a connection keeps no
+    // 824-byte packet of its own while idle.
+    protocol::Packet& packet = server_.scratch_packet();
     while (!input.empty() && (state_ == State::kAwaitingConnect || state_ == State::kConnected)) {
-      auto status = decoder_.next(input, packet_);
+      auto status = decoder_.next(input, packet);
       if (!status) return on_decode_error(status.error());
       if (!*status) break;
       ++server_.packets_received;
-      dispatch(packet_, now);
+      dispatch(packet, now);
     }
     if (n < buffer.size()) break;  // drained the socket
   }
+  if (paused_) {
+    server_.pause(shared_from_this());
+  } else {
+    wait_readable();
+  }
+  server_.resume_if_clear();
+}
+
+void Connection::resume() {
+  if (!paused_) return;
+  paused_ = false;
   wait_readable();
 }
 
@@ -138,8 +161,8 @@ void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
       server_.engine().connection_lost(id_, now);
       return close_from_engine(ReasonCode::kTopicAliasInvalid);
     }
-    if (inbound_aliases_.size() < maximum) inbound_aliases_.resize(maximum);
-    core::SharedBytes& slot = inbound_aliases_[*alias - 1];
+    if (!inbound_aliases_) inbound_aliases_ = std::make_unique<std::vector<core::SharedBytes>>(maximum);
+    core::SharedBytes& slot = (*inbound_aliases_)[*alias - 1];
     if (!topic.empty()) {
       slot = core::SharedBytes::copy_of(core::as_bytes(topic));
     } else if (slot.empty()) {
@@ -149,7 +172,7 @@ void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
     topic_storage = slot;
     topic = core::as_chars(slot.view());
   }
-  server_.engine().publish(id_, packet, topic, std::move(topic_storage), now);
+  if (server_.engine().publish(id_, packet, topic, std::move(topic_storage), now)) paused_ = true;
 }
 
 void Connection::on_decode_error(const protocol::DecodeError& error) {
@@ -192,7 +215,7 @@ void Connection::send(const protocol::PacketBody& packet) {
 bool Connection::deliver(const engine::Delivery& d) {
   if (state_ != State::kConnected) return d.qos != protocol::QoS::k0;
   // QoS 0 is dropped when the client does not keep up; QoS 1/2 are bounded by the window.
-  if (d.qos == protocol::QoS::k0 && output_.size() > server_.settings().max_output_buffer) return false;
+  if (d.qos == protocol::QoS::k0 && output_size() > server_.settings().max_output_buffer) return false;
   protocol::Publish p;
   p.qos = d.qos;
   p.packet_id = d.packet_id;
@@ -206,13 +229,15 @@ bool Connection::deliver(const engine::Delivery& d) {
     p.properties.message_expiry_interval = d.message_expiry;
     if (outbound_alias_maximum_ != 0) {
       // Our Topic Aliases: the first topics get one; later PUBLISHes to them carry an empty topic.
-      const auto it = outbound_aliases_.find(std::string(p.topic));
-      if (it != outbound_aliases_.end()) {
+      if (!outbound_aliases_) outbound_aliases_ = std::make_unique<std::unordered_map<std::string, std::uint16_t>>();
+      auto& aliases = *outbound_aliases_;
+      const auto it = aliases.find(std::string(p.topic));
+      if (it != aliases.end()) {
         p.properties.topic_alias = it->second;
         p.topic = {};
-      } else if (outbound_aliases_.size() < outbound_alias_maximum_) {
-        const auto alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
-        outbound_aliases_.emplace(std::string(p.topic), alias);
+      } else if (aliases.size() < outbound_alias_maximum_) {
+        const auto alias = static_cast<std::uint16_t>(aliases.size() + 1);
+        aliases.emplace(std::string(p.topic), alias);
         p.properties.topic_alias = alias;
       }
     }
@@ -238,14 +263,20 @@ void Connection::close_from_engine(std::optional<ReasonCode> reason) {
 
 void Connection::check_timeouts(core::TimePoint now) {
   if (state_ == State::kClosing) {
-    if (now - closing_since_ > kDrainTimeout) close_now();
+    if (now - last_activity_ > kDrainTimeout) close_now();
     return;
   }
   if (state_ == State::kAwaitingConnect) {
     if (now - last_activity_ > core::Seconds(server_.settings().connect_timeout)) close_now();
     return;
   }
-  // One and a half keep alive periods without a packet [MQTT-3.1.2-22].
+  // One and a half keep alive periods without a packet [MQTT-3.1.2-22];
+  // a publisher we stopped reading is not to blame.
+  if (paused_) last_activity_ = now;
+  // Nothing to write: give the write memory back (an idle connection keeps none).
+  if (!writing_ && output_size() == 0) {
+    output_.reset();
+  }
   if (state_ == State::kConnected && keep_alive_ != 0 &&
       now - last_activity_ > std::chrono::milliseconds(1500) * keep_alive_) {
     if (server_.settings().connection_messages) {
@@ -256,12 +287,11 @@ void Connection::check_timeouts(core::TimePoint now) {
   }
 }
 
-void Connection::shut_down() {
-  close_from_engine(ReasonCode::kServerShuttingDown);
-}
+void Connection::shut_down() { close_from_engine(ReasonCode::kServerShuttingDown); }
 
 void Connection::queue(const protocol::Frame& frame) {
-  output_.append(frame);
+  if (!output_) output_ = std::make_unique<Output>();
+  output_->queue.append(frame);
   ++server_.packets_sent;
   schedule_flush();
 }
@@ -278,16 +308,20 @@ void Connection::schedule_flush() {
 
 void Connection::flush() {
   if (writing_ || state_ == State::kClosed) return;
-  if (output_.empty()) {
+  if (output_size() == 0) {
     if (state_ == State::kClosing) close_now();
     return;
   }
-  output_.prepare(pieces_, kMaxIov);
-  iov_.clear();
-  for (const core::ByteView p : pieces_) iov_.emplace_back(p.data(), p.size());
+  std::vector<core::ByteView>& pieces = server_.scratch_pieces();
+  output_->queue.prepare(pieces, kMaxIov);
+  std::vector<asio::const_buffer>& iov = output_->iov;
+  iov.clear();
+  for (const core::ByteView p : pieces) iov.emplace_back(p.data(), p.size());
   writing_ = true;
+  // A view of the iovecs, so the operation does not copy (allocate) the vector.
   socket_.async_write_some(
-      iov_, [self = shared_from_this()](const std::error_code& ec, std::size_t n) { self->on_written(ec, n); });
+      BufferView{iov.data(), iov.size()},
+      [self = shared_from_this()](const std::error_code& ec, std::size_t n) { self->on_written(ec, n); });
 }
 
 void Connection::on_written(const std::error_code& ec, std::size_t bytes) {
@@ -297,7 +331,11 @@ void Connection::on_written(const std::error_code& ec, std::size_t bytes) {
     return;
   }
   server_.bytes_sent += bytes;
-  output_.consume(bytes);
+  output_->queue.consume(bytes);
+  // Room again: the engine may have messages waiting for it (QoS 0 paced by output).
+  if (state_ == State::kConnected && output_size() < server_.settings().max_output_buffer / 2) {
+    server_.engine().writable(id_, server_.now());
+  }
   flush();
 }
 
@@ -307,7 +345,7 @@ void Connection::close_gracefully(bool tell_engine) {
   // Reading stops (the pending wait finds the state closing); queued output
   // drains, then the socket closes. cancel() would abort the write too.
   state_ = State::kClosing;
-  closing_since_ = server_.now();
+  last_activity_ = server_.now();
   if (!writing_) flush();
 }
 

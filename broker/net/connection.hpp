@@ -45,6 +45,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The server is stopping (and has told the engine): DISCONNECT 0x8B (5.0), then close.
   void shut_down();
 
+  // Flow control: a paused publisher is not read until the subscribers it
+  // feeds drain; resume() starts reading again.
+  bool paused() const noexcept { return paused_; }
+  void resume();
+
  private:
   enum class State : std::uint8_t { kAwaitingConnect, kConnected, kClosing, kClosed };
 
@@ -70,25 +75,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
   core::ConnectionId id_;
   std::string address_;
   State state_ = State::kAwaitingConnect;
-  core::TimePoint last_activity_;
-  core::TimePoint closing_since_;
-  std::uint16_t keep_alive_ = 0;  // seconds; 0: none
+  core::TimePoint last_activity_;  // last packet in; once closing, when closing began
+  std::uint16_t keep_alive_ = 0;   // seconds; 0: none
 
   protocol::Decoder decoder_;
   std::optional<protocol::Encoder> encoder_;
-  protocol::Packet packet_;  // reused for every packet read
 
-  OutputQueue output_;
-  std::vector<core::ByteView> pieces_;   // scratch for flush()
-  std::vector<asio::const_buffer> iov_;  // buffers of the write in flight
+  // What there is to write, and the iovecs of the write in flight. Allocated
+  // while there is something to write; an idle connection has none.
+  struct Output {
+    OutputQueue queue;
+    std::vector<asio::const_buffer> iov;
+  };
+  std::unique_ptr<Output> output_;
+  std::size_t output_size() const noexcept { return output_ ? output_->queue.size() : 0; }
   bool writing_ = false;
   bool flush_scheduled_ = false;
   bool reading_ = false;
+  bool paused_ = false;
 
   // 5.0 Topic Aliases: the client's (index = alias - 1) and ours.
-  std::vector<core::SharedBytes> inbound_aliases_;
+  std::unique_ptr<std::vector<core::SharedBytes>> inbound_aliases_;  // when the client uses any
   std::uint16_t outbound_alias_maximum_ = 0;
-  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+  std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;  // when the client allows any
 };
 
 }  // namespace roost::net

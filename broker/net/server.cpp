@@ -6,6 +6,10 @@
 
 #include "net/connection.hpp"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace roost::net {
 
 namespace {
@@ -107,11 +111,18 @@ void Server::accept(asio::ip::tcp::acceptor& acceptor) {
 
 void Server::on_tick() {
   const core::TimePoint t = now();
+#if defined(__GLIBC__)
+  // Hand freed memory back to the system every 10 s: after a burst (a
+  // reconnect storm, a retained flood) glibc keeps the pages otherwise, and
+  // on a 512 MB Pi resident memory is what counts.
+  if (++ticks_ % 10 == 0) malloc_trim(0);
+#endif
   std::vector<std::shared_ptr<Connection>> all;
   all.reserve(connections_.size());
   for (auto& [id, c] : connections_) all.push_back(c);
   for (auto& c : all) c->check_timeouts(t);
   engine_.tick(t);
+  resume_if_clear();
   if (stopping_ && connections_.empty()) return;  // nothing keeps io_ busy: run() returns
   tick_timer_.expires_after(std::chrono::seconds(1));
   tick_timer_.async_wait([this](const std::error_code& ec) {
@@ -119,8 +130,18 @@ void Server::on_tick() {
   });
 }
 
+void Server::pause(std::shared_ptr<Connection> connection) { paused_.push_back(std::move(connection)); }
+
+void Server::resume_if_clear() {
+  if (paused_.empty() || engine_.congested() != 0) return;
+  std::vector<std::shared_ptr<Connection>> resumed;
+  resumed.swap(paused_);
+  for (auto& c : resumed) c->resume();
+}
+
 void Server::forget(core::ConnectionId id) {
   connections_.erase(id);
+  resume_if_clear();
   if (stopping_ && connections_.empty()) tick_timer_.cancel();
 }
 

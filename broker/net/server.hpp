@@ -62,7 +62,14 @@ class Server : public engine::Outbox {
   const ServerSettings& settings() const noexcept { return settings_; }
   const core::Logger& log() const noexcept { return log_; }
   std::vector<std::uint8_t>& read_buffer() noexcept { return read_buffer_; }
+  // Scratch shared by the connections of this thread (used synchronously only).
+  protocol::Packet& scratch_packet() noexcept { return scratch_packet_; }
+  std::vector<core::ByteView>& scratch_pieces() noexcept { return scratch_pieces_; }
   void forget(core::ConnectionId id);
+  // Flow control: remember a paused publisher; resume them all once no
+  // subscriber is congested.
+  void pause(std::shared_ptr<Connection> connection);
+  void resume_if_clear();
   core::TimePoint now() const noexcept { return core::Clock::now(); }
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
@@ -85,10 +92,14 @@ class Server : public engine::Outbox {
   engine::Engine engine_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::unordered_map<core::ConnectionId, std::shared_ptr<Connection>> connections_;
+  std::vector<std::shared_ptr<Connection>> paused_;
   asio::steady_timer tick_timer_;
   std::vector<std::uint8_t> read_buffer_;
+  protocol::Packet scratch_packet_;
+  std::vector<core::ByteView> scratch_pieces_;
   std::uint64_t next_connection_id_ = 1;
   bool stopping_ = false;
+  std::uint64_t ticks_ = 0;
 };
 
 }  // namespace roost::net

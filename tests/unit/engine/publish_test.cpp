@@ -333,3 +333,60 @@ TEST_F(EngineTest, Qos0_FullOutputDropsAndCounts) {
 
 }  // namespace
 }  // namespace roost::engine::test
+
+namespace roost::engine::test {
+namespace {
+
+class FlowControl : public EngineTest {
+  EngineSettings settings() const override {
+    EngineSettings s;
+    s.max_inflight_messages = 1;
+    s.max_queued_messages = 8;  // high water 4, low water 2
+    return s;
+  }
+};
+
+TEST_F(FlowControl, PublisherIsToldToPauseWhileASubscriberIsCongested) {
+  const ConnectionId sub = connected("slow");
+  subscribe(sub, "t", QoS::k1);
+  outbox_.take(sub);
+  const ConnectionId pub = connected("fast");
+  auto publish_returns = [&](const std::string& payload) {
+    protocol::Publish p;
+    p.topic = "t";
+    p.payload = core::as_bytes(payload);
+    p.qos = QoS::k1;
+    p.packet_id = next_id_++;
+    const protocol::Packet packet = as_packet(p);
+    return engine().publish(pub, packet, "t", {}, now_);
+  };
+  EXPECT_FALSE(publish_returns("0"));                                             // in flight
+  for (int i = 1; i <= 3; ++i) EXPECT_FALSE(publish_returns(std::to_string(i)));  // queue 1..3
+  EXPECT_TRUE(publish_returns("4"));                                              // queue reaches 4: pause
+  EXPECT_EQ(engine().congested(), 1u);
+  // The subscriber acknowledges; the queue drains to the low-water mark.
+  for (int i = 0; i < 3; ++i) {
+    auto packets = outbox_.take(sub);
+    const auto got = publishes(packets);
+    ASSERT_EQ(got.size(), 1u);
+    protocol::Puback ack;
+    ack.packet_id = got[0].packet_id;
+    engine().puback(sub, ack, now_);
+  }
+  EXPECT_EQ(engine().congested(), 0u);
+  EXPECT_EQ(engine().stats().publish_dropped, 0u);
+}
+
+TEST_F(FlowControl, DisconnectedSubscriberIsNotCongested) {
+  const ConnectionId sub = connect("slow", ProtocolVersion::kV5, false, 3600);
+  outbox_.take(sub);
+  subscribe(sub, "t", QoS::k1);
+  const ConnectionId pub = connected("fast");
+  for (int i = 0; i < 6; ++i) publish(pub, "t", "x", QoS::k1);
+  EXPECT_EQ(engine().congested(), 1u);
+  engine().connection_lost(sub, now_);
+  EXPECT_EQ(engine().congested(), 0u);
+}
+
+}  // namespace
+}  // namespace roost::engine::test

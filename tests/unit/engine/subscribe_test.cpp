@@ -304,3 +304,25 @@ TEST_F(EngineTest, Will_SessionTakeoverPublishesTheOldWill) {  // [MQTT-3.1.4-3]
 
 }  // namespace
 }  // namespace roost::engine::test
+
+namespace roost::engine::test {
+namespace {
+
+TEST_F(EngineTest, Retained_ManyRetainedMessagesWaitForOutputRoomInsteadOfBeingDropped) {
+  const ConnectionId pub = connected("p");
+  for (int i = 0; i < 50; ++i) publish(pub, "many/" + std::to_string(i), "v", QoS::k0, true);
+  const ConnectionId c = connected("s");
+  outbox_.refuse_qos0 = true;  // the output is full from the start
+  subscribe(c, "many/#");
+  auto packets = outbox_.take(c);
+  EXPECT_TRUE(publishes(packets).empty());
+  EXPECT_EQ(engine().session_of(c)->queue.size(), 50u);
+  outbox_.refuse_qos0 = false;
+  engine().writable(c, now_);
+  packets = outbox_.take(c);
+  EXPECT_EQ(publishes(packets).size(), 50u);
+  EXPECT_EQ(engine().stats().publish_dropped, 0u);
+}
+
+}  // namespace
+}  // namespace roost::engine::test

@@ -1,0 +1,441 @@
+// roost-loadgen: drives any MQTT broker with publishers and subscribers and
+// measures delivered messages per second, loss, duplicates, order and
+// latency. Blocking sockets, one thread per client; run it on a core the
+// broker does not use (scripts/bench pins both).
+//
+//   roost_loadgen --port P --scenario fan-in|pairs|fan-out --qos 0|1|2
+//                 [--seconds 5] [--rate N] [--payload 64] [--window 100]
+//   roost_loadgen --port P --scenario idle --connections 10000
+//   roost_loadgen --port P --scenario retained --messages 100000
+//
+// Prints one JSON object per run on stdout.
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "protocol/decoder.hpp"
+#include "protocol/encoder.hpp"
+
+namespace {
+
+using namespace roost::protocol;
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t now_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+}
+
+struct Options {
+  int port = 1883;
+  std::string scenario = "fan-in";
+  int qos = 0;
+  double seconds = 5;
+  double rate = 0;  // messages/s per publisher; 0: as fast as possible
+  std::size_t payload = 64;
+  std::size_t window = 100;  // QoS 1/2 messages in flight per publisher
+  int connections = 10000;
+  int messages = 100000;
+};
+
+// One MQTT 3.1.1 connection with a blocking socket.
+class Client {
+ public:
+  Client(int port, const std::string& id) : decoder_(Role::kClient, DecoderLimits(kMaxPacketSizeLimit)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error("connect: " + std::string(std::strerror(errno)));
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    decoder_.set_version(ProtocolVersion::kV311);
+    Connect c;
+    c.version = ProtocolVersion::kV311;
+    c.client_id = id;
+    c.keep_alive = 0;
+    send(c);
+    Packet p;
+    if (!read(p) || type_of(p.body) != PacketType::kConnack) throw std::runtime_error("no CONNACK");
+  }
+  ~Client() { ::close(fd_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Appends a packet to the outgoing buffer; flush() writes it.
+  void queue(const PacketBody& packet) {
+    Frame frame;
+    if (!Encoder(Role::kClient, ProtocolVersion::kV311).encode(packet, frame)) throw std::runtime_error("encode");
+    const auto bytes = frame.flatten();
+    std::lock_guard lock(write_mutex_);  // reason: the ack reader and the publisher share the socket
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+  }
+  void flush() {
+    std::lock_guard lock(write_mutex_);
+    std::size_t done = 0;
+    while (done < out_.size()) {
+      const ssize_t n = ::send(fd_, out_.data() + done, out_.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error("send failed");
+      done += static_cast<std::size_t>(n);
+    }
+    out_.clear();
+  }
+  void send(const PacketBody& packet) {
+    queue(packet);
+    flush();
+  }
+  // Reads one packet; false when the connection closed or the timeout passed.
+  bool read(Packet& out) {
+    while (true) {
+      if (!pending_.empty()) {
+        roost::core::ByteView input(pending_.data() + consumed_, pending_.size() - consumed_);
+        const std::size_t before = input.size();
+        auto status = decoder_.next(input, out);
+        consumed_ += before - input.size();
+        if (consumed_ == pending_.size()) {
+          pending_.clear();
+          consumed_ = 0;
+        }
+        if (!status) throw std::runtime_error("decode error");
+        if (*status) return true;
+      }
+      flush();  // acknowledgements queued while decoding leave together, before waiting
+      std::uint8_t buf[65536];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      pending_.insert(pending_.end(), buf, buf + n);
+    }
+  }
+  void set_timeout(double seconds) {
+    timeval tv{};
+    tv.tv_sec = static_cast<long>(seconds);
+    tv.tv_usec = static_cast<long>((seconds - static_cast<double>(tv.tv_sec)) * 1e6);
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  void subscribe(const std::string& filter, int qos) {
+    Subscribe s;
+    s.packet_id = 1;
+    Subscription sub;
+    sub.filter = filter;
+    sub.max_qos = static_cast<QoS>(qos);
+    s.subscriptions.push_back(sub);
+    send(s);
+    Packet p;
+    if (!read(p) || type_of(p.body) != PacketType::kSuback) throw std::runtime_error("no SUBACK");
+  }
+
+ private:
+  int fd_ = -1;
+  Decoder decoder_;
+  std::vector<std::uint8_t> pending_;
+  std::size_t consumed_ = 0;
+  std::vector<std::uint8_t> out_;
+  std::mutex write_mutex_;
+};
+
+// What a subscriber saw from each publisher.
+struct SubscriberStats {
+  std::uint64_t received = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t out_of_order = 0;
+  std::vector<std::uint64_t> latencies_ns;
+  std::map<std::uint32_t, std::uint64_t> next_seq;  // per publisher
+};
+
+struct Payload {
+  std::uint32_t publisher;
+  std::uint64_t seq;
+  std::uint64_t sent_ns;
+};
+
+void run_subscriber(Client& c, int qos, const std::atomic<bool>& stop, SubscriberStats& stats) {
+  c.set_timeout(0.2);
+  Packet p;
+  while (!stop.load()) {
+    if (!c.read(p)) continue;
+    if (const auto* pub = std::get_if<Publish>(&p.body)) {
+      Payload h{};
+      std::memcpy(&h, pub->payload.data(), sizeof h);
+      ++stats.received;
+      if (stats.latencies_ns.size() < 200'000) stats.latencies_ns.push_back(now_ns() - h.sent_ns);
+      auto& next = stats.next_seq[h.publisher];
+      if (h.seq < next) {
+        ++stats.duplicates;
+      } else {
+        if (h.seq > next && qos > 0) ++stats.out_of_order;  // a gap at QoS 1/2 is loss or disorder
+        next = h.seq + 1;
+      }
+      if (pub->qos == QoS::k1) {
+        Puback a;
+        a.packet_id = pub->packet_id;
+        c.queue(a);
+      } else if (pub->qos == QoS::k2) {
+        Pubrec r;
+        r.packet_id = pub->packet_id;
+        c.queue(r);
+      }
+    } else if (const auto* rel = std::get_if<Pubrel>(&p.body)) {
+      Pubcomp comp;
+      comp.packet_id = rel->packet_id;
+      c.queue(comp);
+    }
+  }
+}
+
+// Publishes numbered messages until `deadline`; QoS 1/2 keep `window` in flight.
+std::uint64_t run_publisher(Client& c, std::uint32_t index, const std::string& topic, const Options& o,
+                            Clock::time_point deadline) {
+  std::atomic<std::uint64_t> in_flight{0};
+  std::atomic<bool> done{false};
+  std::thread acks;
+  if (o.qos > 0) {
+    c.set_timeout(0.2);
+    acks = std::thread([&] {
+      Packet p;
+      while (!done.load() || in_flight.load() > 0) {
+        if (!c.read(p)) {
+          if (done.load()) break;
+          continue;
+        }
+        if (std::holds_alternative<Puback>(p.body) || std::holds_alternative<Pubcomp>(p.body)) {
+          --in_flight;
+        } else if (const auto* rec = std::get_if<Pubrec>(&p.body)) {
+          Pubrel rel;
+          rel.packet_id = rec->packet_id;
+          c.queue(rel);
+        }
+      }
+    });
+  }
+  std::string payload(std::max<std::size_t>(o.payload, sizeof(Payload)), 'x');
+  std::uint64_t seq = 0;
+  std::uint16_t packet_id = 0;
+  const auto start = Clock::now();
+  while (Clock::now() < deadline) {
+    // Small batches keep QoS 0 fast without starving the clock check.
+    for (int batch = 0; batch < 16; ++batch) {
+      if (o.qos > 0 && in_flight.load() >= o.window) break;
+      if (o.rate > 0) {
+        const auto due =
+            start + std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * static_cast<double>(seq) / o.rate));
+        if (Clock::now() < due) break;
+      }
+      const Payload h{index, seq++, now_ns()};
+      std::memcpy(payload.data(), &h, sizeof h);
+      Publish p;
+      p.topic = topic;
+      p.qos = static_cast<QoS>(o.qos);
+      if (o.qos > 0) {
+        packet_id = static_cast<std::uint16_t>(packet_id == 65535 ? 1 : packet_id + 1);
+        p.packet_id = packet_id;
+        ++in_flight;
+      }
+      p.payload = roost::core::as_bytes(payload);
+      c.queue(p);
+    }
+    c.flush();
+    if (o.rate > 0 || (o.qos > 0 && in_flight.load() >= o.window))
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  // Let the last QoS 1/2 messages complete (bounded).
+  const auto drain_deadline = Clock::now() + std::chrono::seconds(5);
+  while (o.qos > 0 && in_flight.load() > 0 && Clock::now() < drain_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  done = true;
+  if (acks.joinable()) acks.join();
+  return seq;
+}
+
+std::uint64_t percentile(std::vector<std::uint64_t>& v, double p) {
+  if (v.empty()) return 0;
+  const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
+  return v[i];
+}
+
+void traffic(const Options& o) {
+  int publishers = 4;
+  int subscribers = 1;
+  if (o.scenario == "pairs") subscribers = 4;
+  if (o.scenario == "fan-out") {
+    publishers = 1;
+    subscribers = 16;
+  }
+  if (o.scenario == "latency") {
+    publishers = 1;
+    subscribers = 1;
+  }
+  const std::string run = std::to_string(now_ns() % 1000000);
+  std::vector<std::unique_ptr<Client>> subs;
+  for (int i = 0; i < subscribers; ++i) {
+    subs.push_back(std::make_unique<Client>(o.port, "lg-sub-" + run + "-" + std::to_string(i)));
+    const std::string filter = o.scenario == "pairs" ? "bench/" + run + "/" + std::to_string(i) : "bench/" + run + "/+";
+    subs.back()->subscribe(filter, o.qos);
+  }
+  std::vector<std::unique_ptr<Client>> pubs;
+  for (int i = 0; i < publishers; ++i) {
+    pubs.push_back(std::make_unique<Client>(o.port, "lg-pub-" + run + "-" + std::to_string(i)));
+  }
+  std::atomic<bool> stop{false};
+  std::vector<SubscriberStats> stats(static_cast<std::size_t>(subscribers));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < subscribers; ++i) {
+    threads.emplace_back([&, i] {
+      run_subscriber(*subs[static_cast<std::size_t>(i)], o.qos, stop, stats[static_cast<std::size_t>(i)]);
+    });
+  }
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  std::vector<std::uint64_t> sent(static_cast<std::size_t>(publishers));
+  std::vector<std::thread> pub_threads;
+  for (int i = 0; i < publishers; ++i) {
+    pub_threads.emplace_back([&, i] {
+      const std::string topic = "bench/" + run + "/" + std::to_string(i);
+      sent[static_cast<std::size_t>(i)] =
+          run_publisher(*pubs[static_cast<std::size_t>(i)], static_cast<std::uint32_t>(i), topic, o, deadline);
+    });
+  }
+  for (auto& t : pub_threads) t.join();
+  // Give in-transit messages a moment to arrive, then stop counting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count() - 0.5;
+  stop = true;
+  for (auto& t : threads) t.join();
+
+  std::uint64_t total_sent = 0;
+  for (auto s : sent) total_sent += s;
+  std::uint64_t received = 0, duplicates = 0, disorder = 0;
+  std::vector<std::uint64_t> lat;
+  for (auto& s : stats) {
+    received += s.received;
+    duplicates += s.duplicates;
+    disorder += s.out_of_order;
+    lat.insert(lat.end(), s.latencies_ns.begin(), s.latencies_ns.end());
+  }
+  // Every subscriber should get every message of its matching publishers.
+  const std::uint64_t expected = o.scenario == "fan-out" ? total_sent * 16 : total_sent;
+  const double loss =
+      expected == 0 ? 0 : 100.0 * (1.0 - static_cast<double>(received - duplicates) / static_cast<double>(expected));
+  std::printf(
+      "{\"scenario\":\"%s\",\"qos\":%d,\"sent\":%llu,\"expected\":%llu,\"received\":%llu,\"duplicates\":%llu,"
+      "\"gaps\":%llu,\"loss_percent\":%.3f,\"delivered_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+      o.scenario.c_str(), o.qos, static_cast<unsigned long long>(total_sent), static_cast<unsigned long long>(expected),
+      static_cast<unsigned long long>(received), static_cast<unsigned long long>(duplicates),
+      static_cast<unsigned long long>(disorder), loss, static_cast<double>(received) / elapsed,
+      static_cast<double>(percentile(lat, 0.5)) / 1e3, static_cast<double>(percentile(lat, 0.99)) / 1e3,
+      static_cast<double>(lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end())) / 1e3);
+}
+
+// Opens `connections` idle subscribed clients and holds them until stdin closes or 10 s pass.
+void idle(const Options& o) {
+  std::vector<std::unique_ptr<Client>> clients;
+  const auto start = Clock::now();
+  for (int i = 0; i < o.connections; ++i) {
+    clients.push_back(std::make_unique<Client>(o.port, "idle-" + std::to_string(i)));
+    clients.back()->subscribe("idle/" + std::to_string(i) + "/cmd", 1);
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("{\"scenario\":\"idle\",\"connections\":%d,\"connect_subscribe_per_s\":%.0f}\n", o.connections,
+              static_cast<double>(o.connections) / elapsed);
+  std::fflush(stdout);
+  // The caller measures the broker's memory now; it closes our stdin when done.
+  char buf[16];
+  [[maybe_unused]] const ssize_t n = ::read(0, buf, sizeof buf);
+}
+
+// Stores `messages` retained messages, then times a new '#' subscriber receiving them all.
+void retained(const Options& o) {
+  const std::string run = std::to_string(now_ns() % 1000000);
+  {
+    Client pub(o.port, "ret-pub-" + run);
+    std::string payload(o.payload, 'r');
+    for (int i = 0; i < o.messages; ++i) {
+      Publish p;
+      const std::string topic = "ret/" + run + "/" + std::to_string(i / 1000) + "/" + std::to_string(i);
+      p.topic = topic;
+      p.retain = true;
+      p.payload = roost::core::as_bytes(payload);
+      pub.queue(p);
+      if (i % 256 == 255) pub.flush();
+    }
+    pub.flush();
+    // A round trip makes sure all were processed.
+    pub.subscribe("ret-sync/" + run, 0);
+  }
+  Client sub(o.port, "ret-sub-" + run);
+  sub.set_timeout(10);
+  const auto start = Clock::now();
+  sub.subscribe("ret/" + run + "/#", 0);
+  int got = 0;
+  Packet p;
+  while (got < o.messages && sub.read(p)) {
+    if (std::holds_alternative<Publish>(p.body)) ++got;
+  }
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("{\"scenario\":\"retained\",\"messages\":%d,\"received\":%d,\"seconds\":%.3f}\n", o.messages, got,
+              elapsed);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    const std::string v = argv[i + 1];
+    if (k == "--port")
+      o.port = std::stoi(v);
+    else if (k == "--scenario")
+      o.scenario = v;
+    else if (k == "--qos")
+      o.qos = std::stoi(v);
+    else if (k == "--seconds")
+      o.seconds = std::stod(v);
+    else if (k == "--rate")
+      o.rate = std::stod(v);
+    else if (k == "--payload")
+      o.payload = static_cast<std::size_t>(std::stoul(v));
+    else if (k == "--window")
+      o.window = static_cast<std::size_t>(std::stoul(v));
+    else if (k == "--connections")
+      o.connections = std::stoi(v);
+    else if (k == "--messages")
+      o.messages = std::stoi(v);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  try {
+    if (o.scenario == "idle") {
+      idle(o);
+    } else if (o.scenario == "retained") {
+      retained(o);
+    } else {
+      traffic(o);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "roost_loadgen: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
