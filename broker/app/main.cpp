@@ -136,6 +136,8 @@ roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
   s.connect_timeout = c.connect_timeout;
   s.max_output_buffer = c.max_output_buffer;
   s.connection_messages = c.log.connection_messages;
+  s.sys_interval = c.sys_interval;
+  s.version = std::string("roost version ") + ROOST_VERSION;
   s.engine = c.engine;
   return s;
 }

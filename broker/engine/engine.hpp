@@ -88,6 +88,8 @@ class Engine {
   std::size_t session_count() const noexcept { return sessions_.size(); }
   std::size_t subscription_count() const noexcept { return subscriptions_.size(); }
   const RetainedStore& retained() const noexcept { return retained_; }
+  // Messages held: retained, queued and in flight (walks every session; for $SYS).
+  std::size_t stored_messages() const noexcept;
   const EngineSettings& settings() const noexcept { return settings_; }
   // The session bound to `connection`, or null (tests and diagnostics).
   const Session* session_of(core::ConnectionId connection) const noexcept;

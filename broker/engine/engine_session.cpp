@@ -70,6 +70,12 @@ void Engine::end_session(Session& session, core::TimePoint now) {
   sessions_.erase(it);  // destroys `session` (its id, the key, goes last)
 }
 
+std::size_t Engine::stored_messages() const noexcept {
+  std::size_t n = retained_.size();
+  for (const auto& [id, session] : sessions_) n += session->queue.size() + session->inflight.size();
+  return n;
+}
+
 void Engine::tick(core::TimePoint now) {
   while (!will_timers_.empty() && will_timers_.begin()->first <= now) {
     Session& session = *will_timers_.begin()->second;

@@ -80,7 +80,7 @@ void Connection::on_readable() {
       close_now();
       return;
     }
-    server_.bytes_received += n;
+    server_.counters.bytes_received += n;
     const core::TimePoint now = server_.now();
     last_activity_ = now;
     core::ByteView input(buffer.data(), n);
@@ -91,7 +91,7 @@ void Connection::on_readable() {
       auto status = decoder_.next(input, packet);
       if (!status) return on_decode_error(status.error());
       if (!*status) break;
-      ++server_.packets_received;
+      ++server_.counters.packets_received;
       dispatch(packet, now);
     }
     if (n < buffer.size()) break;  // drained the socket
@@ -292,7 +292,7 @@ void Connection::shut_down() { close_from_engine(ReasonCode::kServerShuttingDown
 void Connection::queue(const protocol::Frame& frame) {
   if (!output_) output_ = std::make_unique<Output>();
   output_->queue.append(frame);
-  ++server_.packets_sent;
+  ++server_.counters.packets_sent;
   schedule_flush();
 }
 
@@ -330,7 +330,7 @@ void Connection::on_written(const std::error_code& ec, std::size_t bytes) {
     if (state_ != State::kClosed) close_now();
     return;
   }
-  server_.bytes_sent += bytes;
+  server_.counters.bytes_sent += bytes;
   output_->queue.consume(bytes);
   // Room again: the engine may have messages waiting for it (QoS 0 paced by output).
   if (state_ == State::kConnected && output_size() < server_.settings().max_output_buffer / 2) {

@@ -26,7 +26,9 @@ Server::Server(ServerSettings settings, core::Logger logger)
       log_(logger),
       engine_(settings_.engine, *this, logger),
       tick_timer_(io_),
-      read_buffer_(kReadBufferSize) {}
+      read_buffer_(kReadBufferSize),
+      sys_(settings_.version, core::Clock::now()),
+      next_sys_(core::Clock::now()) {}
 
 Server::~Server() = default;
 
@@ -91,7 +93,9 @@ void Server::accept(asio::ip::tcp::acceptor& acceptor) {
       std::error_code peer_ec;
       const auto peer = socket.remote_endpoint(peer_ec);
       const std::string address = peer_ec ? std::string("unknown") : describe(peer);
+      ++counters.connections_accepted;
       if (settings_.max_connections != 0 && connections_.size() >= settings_.max_connections) {
+        ++counters.connections_refused;
         log_.log(core::LogType::kWarning, "Refused connection from " + address + ": max_connections reached");
         socket.close(peer_ec);
       } else {
@@ -122,6 +126,10 @@ void Server::on_tick() {
   for (auto& [id, c] : connections_) all.push_back(c);
   for (auto& c : all) c->check_timeouts(t);
   engine_.tick(t);
+  if (settings_.sys_interval != 0 && t >= next_sys_ && !stopping_) {
+    sys_.publish(engine_, counters, t);
+    next_sys_ = t + core::Seconds(settings_.sys_interval);
+  }
   resume_if_clear();
   if (stopping_ && connections_.empty()) return;  // nothing keeps io_ busy: run() returns
   tick_timer_.expires_after(std::chrono::seconds(1));

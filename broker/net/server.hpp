@@ -17,6 +17,7 @@
 #include "core/log.hpp"
 #include "engine/engine.hpp"
 #include "engine/outbox.hpp"
+#include "net/sys_topics.hpp"
 
 namespace roost::net {
 
@@ -35,6 +36,8 @@ struct ServerSettings {
   std::uint32_t connect_timeout = 10;  // seconds to send CONNECT
   std::size_t max_output_buffer = std::size_t{1024} * 1024;
   bool connection_messages = true;
+  std::uint32_t sys_interval = 10;  // seconds between $SYS updates (0: none)
+  std::string version = "roost";    // $SYS/broker/version
   engine::EngineSettings engine;
 };
 
@@ -71,10 +74,7 @@ class Server : public engine::Outbox {
   void pause(std::shared_ptr<Connection> connection);
   void resume_if_clear();
   core::TimePoint now() const noexcept { return core::Clock::now(); }
-  std::uint64_t bytes_received = 0;
-  std::uint64_t bytes_sent = 0;
-  std::uint64_t packets_received = 0;
-  std::uint64_t packets_sent = 0;
+  NetCounters counters;
 
   // --- engine::Outbox ---
   void send(core::ConnectionId connection, const protocol::PacketBody& packet) override;
@@ -99,6 +99,8 @@ class Server : public engine::Outbox {
   std::vector<core::ByteView> scratch_pieces_;
   std::uint64_t next_connection_id_ = 1;
   bool stopping_ = false;
+  SysTopics sys_;
+  core::TimePoint next_sys_;
   std::uint64_t ticks_ = 0;
 };
 
