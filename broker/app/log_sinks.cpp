@@ -10,7 +10,7 @@
 
 namespace roost::app {
 
-LogFanout::LogFanout(const config::LogSettings& settings) : settings_(settings) {
+LogFanout::LogFanout(const config::LogSettings& settings) : core::LogSink(settings.types), settings_(settings) {
   auto has = [&](std::string_view d) {
     return std::find(settings.destinations.begin(), settings.destinations.end(), d) != settings.destinations.end();
   };

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -161,10 +162,27 @@ int serve(const Options& o) {
     std::fprintf(stderr, "roost: %s\n", e.what());
     return 1;
   }
-  roost::core::Logger logger(&*sink, config.log.types);
+  roost::core::Logger logger(&*sink);
   logger.log(roost::core::LogType::kNotice, std::string("roost ") + ROOST_VERSION + " starting" +
                                                 (o.config ? " with " + *o.config : " with the built-in configuration"));
   roost::net::Server server(server_settings(config, o), logger);
+  // SIGHUP: read the file again; apply it whole, or keep the current one and say why.
+  asio::signal_set reloads(server.io(), SIGHUP);
+  std::function<void()> wait_for_reload = [&] {
+    reloads.async_wait([&](const std::error_code& ec, int) {
+      if (ec) return;
+      if (!o.config) {
+        logger.log(roost::core::LogType::kNotice, "Reload requested, but there is no configuration file");
+      } else if (auto fresh = roost::config::load_config(*o.config); !fresh) {
+        logger.log(roost::core::LogType::kError,
+                   "Reload failed, keeping the current configuration: " + fresh.error().message);
+      } else {
+        if (!o.verbose) sink->set_types(fresh->log.types);
+        server.reconfigure(server_settings(*fresh, o));
+      }
+      wait_for_reload();
+    });
+  };
   try {
     server.start();
   } catch (const std::system_error& e) {
@@ -174,8 +192,12 @@ int serve(const Options& o) {
   }
   asio::signal_set signals(server.io(), SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int) {
-    if (!ec) server.stop();
+    if (!ec) {
+      server.stop();
+      reloads.cancel();
+    }
   });
+  wait_for_reload();
   std::signal(SIGPIPE, SIG_IGN);
   notify_ready(o.ready_fd);
   server.run();

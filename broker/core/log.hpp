@@ -3,6 +3,7 @@
 // types, so `log_type` settings carry over). Where lines go is the sink's
 // business (net/app provide stdout, file, syslog, $SYS sinks).
 
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -23,30 +24,40 @@ enum class LogType : std::uint32_t {
 
 std::string_view to_string(LogType type) noexcept;
 
+// Where lines go, and which types are wanted (changeable while running, e.g.
+// on a configuration reload; atomic because every thread reads it).
 class LogSink {
  public:
+  explicit LogSink(std::uint32_t types) noexcept : types_(types) {}
   virtual ~LogSink() = default;
+  LogSink(const LogSink&) = delete;
+  LogSink& operator=(const LogSink&) = delete;
+
   // Called on the thread that logs; `line` has no trailing newline.
   virtual void write(LogType type, std::string_view line) = 0;
+
+  bool wants(LogType type) const noexcept {
+    return (types_.load(std::memory_order_relaxed) & static_cast<std::uint32_t>(type)) != 0;
+  }
+  void set_types(std::uint32_t types) noexcept { types_.store(types, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint32_t> types_;
 };
 
-// Filters by type and forwards to a sink. Cheap to copy; holds no state of
-// its own, so each thread may use its own copy.
+// Filters by type and forwards to a sink. Cheap to copy: a pointer.
 class Logger {
  public:
   Logger() = default;
-  Logger(LogSink* sink, std::uint32_t types) noexcept : sink_(sink), types_(types) {}
+  explicit Logger(LogSink* sink) noexcept : sink_(sink) {}
 
-  bool enabled(LogType type) const noexcept {
-    return sink_ != nullptr && (types_ & static_cast<std::uint32_t>(type)) != 0;
-  }
+  bool enabled(LogType type) const noexcept { return sink_ != nullptr && sink_->wants(type); }
   void log(LogType type, std::string_view line) const {
     if (enabled(type)) sink_->write(type, line);
   }
 
  private:
   LogSink* sink_ = nullptr;
-  std::uint32_t types_ = 0;
 };
 
 namespace detail {

@@ -91,6 +91,9 @@ class Engine {
   // Messages held: retained, queued and in flight (walks every session; for $SYS).
   std::size_t stored_messages() const noexcept;
   const EngineSettings& settings() const noexcept { return settings_; }
+  // New limits for what comes next (a configuration reload); connected
+  // clients keep what their CONNACK told them.
+  void set_settings(EngineSettings settings) { settings_ = std::move(settings); }
   // The session bound to `connection`, or null (tests and diagnostics).
   const Session* session_of(core::ConnectionId connection) const noexcept;
   const Session* find_session(std::string_view client_id) const noexcept;

@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include <algorithm>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <system_error>
@@ -32,34 +33,73 @@ Server::Server(ServerSettings settings, core::Logger logger)
 
 Server::~Server() = default;
 
-void Server::start() {
-  for (const Endpoint& e : settings_.listeners) {
-    std::error_code ec;
-    const asio::ip::address address = asio::ip::make_address(e.address, ec);
-    if (ec) throw std::system_error(ec, "listener address \"" + e.address + "\"");
-    const asio::ip::tcp::endpoint endpoint(address, e.port);
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-    acceptor->open(endpoint.protocol());
-    acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true));
-    if (address.is_v6() && address.is_unspecified()) {
-      // "::" takes IPv4 as well where the system allows (dual stack).
-      acceptor->set_option(asio::ip::v6_only(false), ec);
-    } else if (address.is_v6()) {
-      acceptor->set_option(asio::ip::v6_only(true), ec);
-    }
-    acceptor->bind(endpoint, ec);
-    if (ec) throw std::system_error(ec, "cannot listen on " + describe(endpoint));
-    acceptor->listen(asio::socket_base::max_listen_connections);
-    log_.log(core::LogType::kNotice, "Listening on " + describe(acceptor->local_endpoint()));
-    acceptors_.push_back(std::move(acceptor));
+std::unique_ptr<asio::ip::tcp::acceptor> Server::open_listener(const Endpoint& e) {
+  std::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(e.address, ec);
+  if (ec) throw std::system_error(ec, "listener address \"" + e.address + "\"");
+  const asio::ip::tcp::endpoint endpoint(address, e.port);
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  acceptor->open(endpoint.protocol());
+  acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  if (address.is_v6() && address.is_unspecified()) {
+    // "::" takes IPv4 as well where the system allows (dual stack).
+    acceptor->set_option(asio::ip::v6_only(false), ec);
+  } else if (address.is_v6()) {
+    acceptor->set_option(asio::ip::v6_only(true), ec);
   }
-  for (auto& acceptor : acceptors_) accept(*acceptor);
+  acceptor->bind(endpoint, ec);
+  if (ec) throw std::system_error(ec, "cannot listen on " + describe(endpoint));
+  acceptor->listen(asio::socket_base::max_listen_connections);
+  log_.log(core::LogType::kNotice, "Listening on " + describe(acceptor->local_endpoint()));
+  return acceptor;
+}
+
+void Server::start() {
+  for (const Endpoint& e : settings_.listeners) listeners_.push_back(Listener{e, open_listener(e)});
+  for (auto& l : listeners_) accept(*l.acceptor);
   on_tick();
+}
+
+void Server::reconfigure(ServerSettings settings) {
+  asio::post(io_, [this, settings = std::move(settings)]() mutable {
+    if (stopping_) return;
+    auto same = [](const Endpoint& a, const Endpoint& b) { return a.address == b.address && a.port == b.port; };
+    // Listeners no longer configured stop accepting; their connections stay.
+    for (auto it = listeners_.begin(); it != listeners_.end();) {
+      const bool kept = std::any_of(settings.listeners.begin(), settings.listeners.end(),
+                                    [&](const Endpoint& e) { return same(e, it->configured); });
+      if (kept) {
+        ++it;
+        continue;
+      }
+      log_.log(core::LogType::kNotice, "No longer listening on " + describe(it->acceptor->local_endpoint()));
+      std::error_code ec;
+      it->acceptor->close(ec);
+      retired_.push_back(std::move(it->acceptor));  // its pending accept completes later
+      it = listeners_.erase(it);
+    }
+    for (const Endpoint& e : settings.listeners) {
+      const bool exists =
+          std::any_of(listeners_.begin(), listeners_.end(), [&](const Listener& l) { return same(l.configured, e); });
+      if (exists) continue;
+      try {
+        listeners_.push_back(Listener{e, open_listener(e)});
+        accept(*listeners_.back().acceptor);
+      } catch (const std::system_error& err) {
+        log_.log(core::LogType::kError, std::string("Reload: ") + err.what());
+      }
+    }
+    engine_.set_settings(settings.engine);
+    settings.listeners.clear();
+    for (const Listener& l : listeners_) settings.listeners.push_back(l.configured);
+    settings_ = std::move(settings);
+    log_.log(core::LogType::kNotice, "Configuration reloaded");
+  });
 }
 
 std::vector<asio::ip::tcp::endpoint> Server::local_endpoints() const {
   std::vector<asio::ip::tcp::endpoint> out;
-  for (const auto& a : acceptors_) out.push_back(a->local_endpoint());
+  for (const auto& l : listeners_) out.push_back(l.acceptor->local_endpoint());
   return out;
 }
 
@@ -70,9 +110,9 @@ void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
     log_.log(core::LogType::kNotice, "Shutting down");
-    for (auto& a : acceptors_) {
+    for (auto& l : listeners_) {
       std::error_code ec;
-      a->close(ec);
+      l.acceptor->close(ec);
     }
     // Copy: shutting down removes connections from the map.
     std::vector<std::shared_ptr<Connection>> all;

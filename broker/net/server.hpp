@@ -52,6 +52,10 @@ class Server : public engine::Outbox {
   void start();
   // The addresses actually bound (ports resolved when 0 was asked for).
   std::vector<asio::ip::tcp::endpoint> local_endpoints() const;
+  // Applies a new configuration (already validated): listeners no longer
+  // listed stop accepting, new ones open (a failure is logged, the rest
+  // applies), engine limits apply to what comes next. Safe from any thread.
+  void reconfigure(ServerSettings settings);
   // Runs until stop() has finished.
   void run();
   // Stops accepting, ends every connection (wills as the spec says), then
@@ -82,6 +86,11 @@ class Server : public engine::Outbox {
   void close(core::ConnectionId connection, std::optional<protocol::ReasonCode> reason) override;
 
  private:
+  struct Listener {
+    Endpoint configured;
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+  };
+  std::unique_ptr<asio::ip::tcp::acceptor> open_listener(const Endpoint& endpoint);
   void accept(asio::ip::tcp::acceptor& acceptor);
   void on_tick();
   Connection* find(core::ConnectionId id) noexcept;
@@ -90,7 +99,8 @@ class Server : public engine::Outbox {
   core::Logger log_;
   asio::io_context io_{1};
   engine::Engine engine_;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<Listener> listeners_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_;  // closed, until the process ends
   std::unordered_map<core::ConnectionId, std::shared_ptr<Connection>> connections_;
   std::vector<std::shared_ptr<Connection>> paused_;
   asio::steady_timer tick_timer_;
