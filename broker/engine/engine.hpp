@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "engine/auth_method.hpp"
 #include "engine/message.hpp"
 #include "engine/outbox.hpp"
 #include "engine/retained_store.hpp"
@@ -71,9 +72,12 @@ class Engine {
   // protocol error). Unknown or already-closed connections are ignored.
   void connection_lost(core::ConnectionId connection, core::TimePoint now);
 
-  // An AUTH packet: no authentication method is built in, so this is a
-  // protocol error for now ([MQTT-4.12.0-7]: only after a CONNECT with a method).
+  // An AUTH packet: the next step of an exchange started by CONNECT, or a
+  // re-authentication; without an exchange it is a Protocol Error [MQTT-4.12.0-7].
   void auth(core::ConnectionId connection, const protocol::Auth& auth, core::TimePoint now);
+
+  // Makes `name` available as an extended authentication method.
+  void register_auth_method(std::string name, AuthMethodFactory factory);
 
   // The connection's output has room again: queued messages waiting for it go.
   void writable(core::ConnectionId connection, core::TimePoint now);
@@ -108,14 +112,29 @@ class Engine {
   };
 
   Session* online(core::ConnectionId connection) noexcept;
+  // online(), or nullptr after refusing a packet sent mid-authentication.
+  Session* online_or_refuse(core::ConnectionId connection);
 
   // connect
+  void accept(core::ConnectionId connection, protocol::Packet packet, const ClientInfo& client,
+              std::optional<std::uint16_t> server_keep_alive, const AuthStep* auth, core::TimePoint now);
+  void auth_step(core::ConnectionId connection, const AuthStep& step, core::TimePoint now);
   void refuse(core::ConnectionId connection, protocol::ProtocolVersion version, protocol::ReasonCode reason,
               const ClientInfo& client, std::string_view why);
   Session& open_session(const std::string& client_id, bool clean_start, bool& session_present, core::TimePoint now);
   void take_over(Session& session, core::TimePoint now);
   protocol::Connack make_connack(const Session& session, const protocol::Connect& c, bool session_present,
                                  bool assigned_id, std::optional<std::uint16_t> server_keep_alive) const;
+
+  // An extended authentication in progress, before CONNACK.
+  struct PendingAuth {
+    protocol::Packet connect;
+    ClientInfo client;
+    std::optional<std::uint16_t> server_keep_alive;
+    std::unique_ptr<AuthMethod> method;
+  };
+  std::map<std::string, AuthMethodFactory, std::less<>> auth_methods_;
+  std::unordered_map<core::ConnectionId, PendingAuth> pending_auth_;
 
   // routing and delivery
   std::size_t route(const MessageRef& message, SessionId origin, core::TimePoint now);

@@ -19,6 +19,19 @@ Session* Engine::online(core::ConnectionId connection) noexcept {
   return it == connections_.end() ? nullptr : it->second;
 }
 
+Session* Engine::online_or_refuse(core::ConnectionId connection) {
+  if (Session* session = online(connection)) return session;
+  // During an extended authentication the client may send only AUTH or
+  // DISCONNECT until CONNACK [MQTT-4.12.0-4]: anything else ends it.
+  if (const auto pending = pending_auth_.find(connection); pending != pending_auth_.end()) {
+    const auto version = std::get<protocol::Connect>(pending->second.connect.body).version;
+    const ClientInfo client = pending->second.client;
+    pending_auth_.erase(pending);
+    refuse(connection, version, ReasonCode::kProtocolError, client, "packet before the authentication ended");
+  }
+  return nullptr;
+}
+
 const Session* Engine::session_of(core::ConnectionId connection) const noexcept {
   const auto it = connections_.find(connection);
   return it == connections_.end() ? nullptr : it->second;
@@ -48,21 +61,12 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
 
   // Client identifier: an empty one gets a name [MQTT-3.1.3-6]; the codec
   // already refused the cases the spec forbids.
-  std::string client_id(c.client_id);
-  const bool assigned = client_id.empty();
-  if (assigned) {
-    if (!settings_.allow_zero_length_clientid) {
-      return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "empty client id");
-    }
-    client_id =
-        core::str_cat(settings_.auto_id_prefix, next_assigned_id_++, "-", static_cast<std::uint64_t>(connection));
+  const std::string_view client_id = c.client_id;
+  if (client_id.empty() && !settings_.allow_zero_length_clientid) {
+    return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "empty client id");
   }
   if (client_id.size() > settings_.max_client_id_length) {
     return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "client id too long");
-  }
-  if (c.properties.authentication_method) {
-    // No extended authentication method is built in ([MQTT-4.12]).
-    return refuse(connection, v, ReasonCode::kBadAuthenticationMethod, client, "unknown authentication method");
   }
   // Keep Alive above the limit: 5.0 is told the server's value; 3.x has no
   // way to be told, so it is refused as Mosquitto does (identifier rejected).
@@ -71,6 +75,53 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
   if (c.keep_alive > settings_.max_keepalive || (limited && c.keep_alive == 0)) {
     if (!v5) return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "keep alive above the limit");
     server_keep_alive = settings_.max_keepalive;
+  }
+  if (const auto& method = c.properties.authentication_method) {
+    // Extended authentication [MQTT-4.12]: only methods registered here.
+    const auto factory = auth_methods_.find(*method);
+    if (factory == auth_methods_.end()) {
+      return refuse(connection, v, ReasonCode::kBadAuthenticationMethod, client, "unknown authentication method");
+    }
+    PendingAuth pending{std::move(packet), client, server_keep_alive, factory->second()};
+    const auto& started = std::get<protocol::Connect>(pending.connect.body);
+    const AuthStep step = pending.method->start(client_id, started.properties.authentication_data);
+    pending_auth_.insert_or_assign(connection, std::move(pending));
+    return auth_step(connection, step, now);
+  }
+  accept(connection, std::move(packet), client, server_keep_alive, nullptr, now);
+}
+
+// Acts on one step of a connect-time exchange.
+void Engine::auth_step(core::ConnectionId connection, const AuthStep& step, core::TimePoint now) {
+  auto it = pending_auth_.find(connection);
+  if (it == pending_auth_.end()) return;
+  const auto& c = std::get<protocol::Connect>(it->second.connect.body);
+  if (step.outcome == AuthStep::Outcome::kContinue) {
+    protocol::Auth more;
+    more.reason = ReasonCode::kContinueAuthentication;
+    more.properties.authentication_method = c.properties.authentication_method;
+    if (!step.data.empty()) more.properties.authentication_data = core::as_bytes(step.data);
+    outbox_.send(connection, more);
+    return;
+  }
+  PendingAuth pending = std::move(it->second);
+  pending_auth_.erase(it);
+  if (step.outcome == AuthStep::Outcome::kFailure) {
+    return refuse(connection, c.version, step.reason, pending.client, "extended authentication failed");
+  }
+  accept(connection, std::move(pending.connect), pending.client, pending.server_keep_alive, &step, now);
+}
+
+void Engine::accept(core::ConnectionId connection, protocol::Packet packet, const ClientInfo& client,
+                    std::optional<std::uint16_t> server_keep_alive, const AuthStep* auth, core::TimePoint now) {
+  const auto& c = std::get<protocol::Connect>(packet.body);
+  const ProtocolVersion v = c.version;
+  const bool v5 = v == ProtocolVersion::kV5;
+  std::string client_id(c.client_id);
+  const bool assigned = client_id.empty();
+  if (assigned) {
+    client_id =
+        core::str_cat(settings_.auto_id_prefix, next_assigned_id_++, "-", static_cast<std::uint64_t>(connection));
   }
 
   bool session_present = false;
@@ -100,7 +151,14 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
         Message::from_will(packet, session.id(), now), v5 ? c.will->properties.will_delay_interval.value_or(0) : 0});
   }
 
-  outbox_.send(connection, make_connack(session, c, session_present, assigned, server_keep_alive));
+  session.auth_method = c.properties.authentication_method.value_or("");
+  session.reauth.reset();
+  protocol::Connack ack = make_connack(session, c, session_present, assigned, server_keep_alive);
+  if (auth != nullptr) {
+    ack.properties.authentication_method = c.properties.authentication_method;
+    if (!auth->data.empty()) ack.properties.authentication_data = core::as_bytes(auth->data);
+  }
+  outbox_.send(connection, ack);
   log_.log(core::LogType::kNotice,
            core::str_cat("New client connected from ", client.address, " as ", session.client_id(), " (",
                          protocol::to_string(v), ", c", c.clean_start ? 1 : 0, ", k", c.keep_alive, ")"));
@@ -179,6 +237,7 @@ void Engine::disconnect(core::ConnectionId connection, const protocol::Disconnec
 }
 
 void Engine::connection_lost(core::ConnectionId connection, core::TimePoint now) {
+  pending_auth_.erase(connection);
   Session* session = online(connection);
   if (session == nullptr) return;
   connections_.erase(connection);
@@ -186,13 +245,55 @@ void Engine::connection_lost(core::ConnectionId connection, core::TimePoint now)
   end_connection(*session, true, now);
 }
 
-void Engine::auth(core::ConnectionId connection, const protocol::Auth&, core::TimePoint now) {
+void Engine::register_auth_method(std::string name, AuthMethodFactory factory) {
+  auth_methods_.insert_or_assign(std::move(name), std::move(factory));
+}
+
+void Engine::auth(core::ConnectionId connection, const protocol::Auth& a, core::TimePoint now) {
+  if (const auto pending = pending_auth_.find(connection); pending != pending_auth_.end()) {
+    const auto& c = std::get<protocol::Connect>(pending->second.connect.body);
+    // The same method, continuing [MQTT-4.12.0-2], [MQTT-4.12.0-5].
+    if (a.properties.authentication_method != c.properties.authentication_method ||
+        a.reason != ReasonCode::kContinueAuthentication) {
+      ClientInfo client = pending->second.client;
+      pending_auth_.erase(pending);
+      return refuse(connection, c.version, ReasonCode::kProtocolError, client, "AUTH out of sequence");
+    }
+    const AuthStep step = pending->second.method->next(a.properties.authentication_data);
+    return auth_step(connection, step, now);
+  }
   Session* session = online(connection);
   if (session == nullptr) return;
-  // Re-authentication needs the method of CONNECT; none is supported.
-  connections_.erase(connection);
-  outbox_.close(connection, ReasonCode::kProtocolError);
-  end_connection(*session, true, now);
+  auto end = [&](ReasonCode reason) {
+    connections_.erase(connection);
+    outbox_.close(connection, reason);
+    end_connection(*session, true, now);
+  };
+  // Re-authentication uses the method of CONNECT [MQTT-4.12.1-1]; without
+  // one, AUTH is a Protocol Error [MQTT-4.12.0-7].
+  if (session->auth_method.empty() || a.properties.authentication_method != session->auth_method) {
+    return end(ReasonCode::kProtocolError);
+  }
+  AuthStep step;
+  if (a.reason == ReasonCode::kReAuthenticate) {
+    session->reauth = auth_methods_.at(session->auth_method)();
+    step = session->reauth->start(session->client_id(), a.properties.authentication_data);
+  } else if (a.reason == ReasonCode::kContinueAuthentication && session->reauth) {
+    step = session->reauth->next(a.properties.authentication_data);
+  } else {
+    return end(ReasonCode::kProtocolError);
+  }
+  if (step.outcome == AuthStep::Outcome::kFailure) {
+    session->reauth.reset();
+    return end(step.reason);  // [MQTT-4.12.1-2]
+  }
+  protocol::Auth reply;
+  reply.reason =
+      step.outcome == AuthStep::Outcome::kSuccess ? ReasonCode::kSuccess : ReasonCode::kContinueAuthentication;
+  reply.properties.authentication_method = session->auth_method;
+  if (!step.data.empty()) reply.properties.authentication_data = core::as_bytes(step.data);
+  if (step.outcome == AuthStep::Outcome::kSuccess) session->reauth.reset();
+  outbox_.send(connection, reply);
 }
 
 }  // namespace roost::engine

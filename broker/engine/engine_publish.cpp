@@ -33,7 +33,7 @@ protocol::PacketBody ack_for(QoS qos, std::uint16_t id, ReasonCode reason) {
 
 bool Engine::publish(core::ConnectionId connection, const protocol::Packet& packet, std::string_view topic,
                      core::SharedBytes topic_storage, core::TimePoint now) {
-  Session* session = online(connection);
+  Session* session = online_or_refuse(connection);
   if (session == nullptr) return false;
   const auto& p = std::get<protocol::Publish>(packet.body);
   const bool v5 = session->version() == ProtocolVersion::kV5;
@@ -264,7 +264,7 @@ void Engine::resend_inflight(Session& session, core::TimePoint now) {
 }
 
 void Engine::puback(core::ConnectionId connection, const protocol::Puback& ack, core::TimePoint now) {
-  Session* session = online(connection);
+  Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   const Outgoing* entry = session->find_inflight(ack.packet_id);
   if (entry == nullptr || entry->state != Outgoing::State::kAwaitingPuback) return;  // late or unknown: ignored
@@ -273,7 +273,7 @@ void Engine::puback(core::ConnectionId connection, const protocol::Puback& ack, 
 }
 
 void Engine::pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, core::TimePoint now) {
-  Session* session = online(connection);
+  Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   Outgoing* entry = session->find_inflight(ack.packet_id);
   protocol::Pubrel rel;
@@ -294,7 +294,7 @@ void Engine::pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, 
 }
 
 void Engine::pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, core::TimePoint) {
-  Session* session = online(connection);
+  Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   protocol::Pubcomp comp;
   comp.packet_id = ack.packet_id;
@@ -305,7 +305,7 @@ void Engine::pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, 
 }
 
 void Engine::pubcomp(core::ConnectionId connection, const protocol::Pubcomp& ack, core::TimePoint now) {
-  Session* session = online(connection);
+  Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   const Outgoing* entry = session->find_inflight(ack.packet_id);
   if (entry == nullptr || entry->state != Outgoing::State::kAwaitingPubcomp) return;

@@ -17,7 +17,7 @@ ReasonCode granted(QoS qos) { return static_cast<ReasonCode>(static_cast<std::ui
 }  // namespace
 
 void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe& s, core::TimePoint now) {
-  Session* session = online(connection);
+  Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   const std::uint32_t identifier =
       s.properties.subscription_identifiers.empty() ? 0 : s.properties.subscription_identifiers.front();
@@ -77,7 +77,7 @@ void Engine::send_retained(Session& session, std::string_view filter, const Subs
 }
 
 void Engine::unsubscribe(core::ConnectionId connection, const protocol::Unsubscribe& u, core::TimePoint) {
-  Session* session = online(connection);
+  Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   protocol::Unsuback ack;
   ack.packet_id = u.packet_id;

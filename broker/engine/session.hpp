@@ -14,6 +14,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "engine/auth_method.hpp"
 #include "engine/fifo.hpp"
 #include "engine/message.hpp"
 #include "protocol/subscribe.hpp"
@@ -114,6 +115,11 @@ class Session {
     std::vector<std::uint16_t> ids_;
   };
   IdSet incoming_qos2;
+
+  // --- extended authentication (5.0): the CONNECT's method, and a
+  // re-authentication in progress ---
+  std::string auth_method;
+  std::unique_ptr<AuthMethod> reauth;
 
   // --- will and timers ---
   std::unique_ptr<PendingWill> will;  // a pointer: most clients have none

@@ -147,7 +147,7 @@ TEST_F(KeepAliveLimit, Connect_ThreeClientAboveTheLimitIsRefused) {
   EXPECT_TRUE(outbox_.connections[c].closed);
 }
 
-TEST_F(EngineTest, Connect_UnknownAuthenticationMethodIsRefused) {  // [MQTT-4.12.0-1]
+TEST_F(EngineTest, Connect_AuthenticationMethodWithoutRegisteredMethodIsRefused) {  // [MQTT-4.12.0-1]
   const auto c = static_cast<ConnectionId>(99);
   protocol::Connect connect;
   connect.client_id = "a";
