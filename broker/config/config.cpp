@@ -144,6 +144,7 @@ void read_mqtt(TableReader& r, engine::EngineSettings& e) {
   r.number("max_client_id_length", e.max_client_id_length, 1, 65535);
   r.boolean("allow_zero_length_clientid", e.allow_zero_length_clientid);
   r.string("auto_id_prefix", e.auto_id_prefix);
+  r.string("response_topic_prefix", e.response_topic_prefix);
   r.number("persistent_client_expiration", e.persistent_client_expiration, 0, 0xFFFFFFFE);
   r.number("receive_maximum", e.receive_maximum, 1, 65535);
   r.number("max_topic_alias", e.topic_alias_maximum, 0, 65535);

@@ -66,14 +66,18 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
     return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "empty client id");
   }
   if (client_id.size() > settings_.max_client_id_length) {
-    return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "client id too long");
+    ++stats_.limit_hits.max_client_id_length;
+    return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "max_client_id_length exceeded");
   }
   // Keep Alive above the limit: 5.0 is told the server's value; 3.x has no
   // way to be told, so it is refused as Mosquitto does (identifier rejected).
   std::optional<std::uint16_t> server_keep_alive;
   const bool limited = settings_.max_keepalive < 65535;
   if (c.keep_alive > settings_.max_keepalive || (limited && c.keep_alive == 0)) {
-    if (!v5) return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "keep alive above the limit");
+    if (!v5) {
+      ++stats_.limit_hits.max_keepalive;
+      return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "max_keepalive exceeded");
+    }
     server_keep_alive = settings_.max_keepalive;
   }
   if (const auto& method = c.properties.authentication_method) {
@@ -154,6 +158,12 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   session.auth_method = c.properties.authentication_method.value_or("");
   session.reauth.reset();
   protocol::Connack ack = make_connack(session, c, session_present, assigned, server_keep_alive);
+  // Request Response Information [MQTT-3.1.2-28]: the server may answer it.
+  std::string response_information;
+  if (v5 && c.properties.request_response_information.value_or(0) == 1 && !settings_.response_topic_prefix.empty()) {
+    response_information = core::str_cat(settings_.response_topic_prefix, session.client_id());
+    ack.properties.response_information = response_information;
+  }
   if (auth != nullptr) {
     ack.properties.authentication_method = c.properties.authentication_method;
     if (!auth->data.empty()) ack.properties.authentication_data = core::as_bytes(auth->data);

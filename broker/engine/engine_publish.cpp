@@ -59,16 +59,24 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
   }
   // The server's own limits: the message is dropped, the client told in 5.0.
   std::optional<ReasonCode> refused;
+  std::string_view limit;
   if (settings_.message_size_limit != 0 && p.payload.size() > settings_.message_size_limit) {
     refused = ReasonCode::kQuotaExceeded;
-  } else if ((settings_.max_topic_length != 0 && topic.size() > settings_.max_topic_length) ||
-             (settings_.max_topic_levels != 0 && count_levels(topic) > settings_.max_topic_levels)) {
+    limit = "message_size_limit";
+    ++stats_.limit_hits.message_size_limit;
+  } else if (settings_.max_topic_length != 0 && topic.size() > settings_.max_topic_length) {
     refused = ReasonCode::kTopicNameInvalid;
+    limit = "max_topic_length";
+    ++stats_.limit_hits.max_topic_length;
+  } else if (settings_.max_topic_levels != 0 && count_levels(topic) > settings_.max_topic_levels) {
+    refused = ReasonCode::kTopicNameInvalid;
+    limit = "max_topic_levels";
+    ++stats_.limit_hits.max_topic_levels;
   }
   if (refused) {
     ++stats_.messages_refused;
     log_.log(core::LogType::kWarning, core::str_cat("Dropped PUBLISH from ", session->client_id(), " on ", topic, ": ",
-                                                    protocol::to_string(*refused)));
+                                                    limit, " exceeded (", protocol::to_string(*refused), ")"));
     if (p.qos != QoS::k0) outbox_.send(connection, ack_for(p.qos, p.packet_id, v5 ? *refused : ReasonCode::kSuccess));
     return false;
   }

@@ -29,9 +29,14 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
   for (const protocol::Subscription& sub : s.subscriptions) {
     const std::string_view plain =
         protocol::is_shared_filter(sub.filter) ? protocol::parse_shared_filter(sub.filter)->filter : sub.filter;
-    if ((settings_.max_topic_length != 0 && plain.size() > settings_.max_topic_length) ||
+    const bool too_long = settings_.max_topic_length != 0 && plain.size() > settings_.max_topic_length;
+    if (too_long ||
         (settings_.max_topic_levels != 0 &&
          1 + static_cast<std::size_t>(std::count(plain.begin(), plain.end(), '/')) > settings_.max_topic_levels)) {
+      ++(too_long ? stats_.limit_hits.max_topic_length : stats_.limit_hits.max_topic_levels);
+      log_.log(core::LogType::kWarning,
+               core::str_cat("Refused subscription of ", session->client_id(), " to ", sub.filter, ": ",
+                             too_long ? "max_topic_length" : "max_topic_levels", " exceeded"));
       ack.reason_codes.push_back(ReasonCode::kTopicFilterInvalid);
       continue;
     }

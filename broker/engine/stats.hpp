@@ -18,6 +18,14 @@ struct EngineStats {
   std::uint64_t publish_dropped_expired = 0;
   std::uint64_t publish_dropped_output_full = 0;  // QoS 0 refused by a full connection
   std::uint64_t messages_refused = 0;             // incoming PUBLISH refused (size or topic limits)
+  // Times each configured limit refused something, named as its setting.
+  struct LimitHits {
+    std::uint64_t message_size_limit = 0;
+    std::uint64_t max_topic_length = 0;
+    std::uint64_t max_topic_levels = 0;
+    std::uint64_t max_keepalive = 0;  // 3.x clients refused (5.0 ones are told the limit)
+    std::uint64_t max_client_id_length = 0;
+  } limit_hits;
 };
 
 }  // namespace roost::engine

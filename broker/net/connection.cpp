@@ -177,7 +177,11 @@ void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
 
 void Connection::on_decode_error(const protocol::DecodeError& error) {
   const auto response = protocol::failure_response(error, decoder_.version(), state_ == State::kConnected);
-  if (server_.settings().connection_messages) {
+  if (error.code == protocol::DecodeErrc::kPacketTooLarge) {
+    ++server_.counters.packets_too_large;
+    server_.log().log(core::LogType::kWarning,
+                      core::str_cat("Closing connection from ", address_, ": max_packet_size exceeded"));
+  } else if (server_.settings().connection_messages) {
     server_.log().log(core::LogType::kNotice,
                       core::str_cat("Closing connection from ", address_, ": ", protocol::to_string(error.code)));
   }

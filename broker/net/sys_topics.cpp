@@ -78,6 +78,14 @@ void SysTopics::publish(engine::Engine& engine, const NetCounters& net, core::Ti
   set(v, "bytes/received", number(net.bytes_received));
   set(v, "bytes/sent", number(net.bytes_sent));
   set(v, "subscriptions/count", number(engine.subscription_count()));
+  // Roost's own: how often each configured limit refused something.
+  set(v, "limits/max_connections", number(net.connections_refused));
+  set(v, "limits/max_packet_size", number(net.packets_too_large));
+  set(v, "limits/message_size_limit", number(s.limit_hits.message_size_limit));
+  set(v, "limits/max_topic_length", number(s.limit_hits.max_topic_length));
+  set(v, "limits/max_topic_levels", number(s.limit_hits.max_topic_levels));
+  set(v, "limits/max_keepalive", number(s.limit_hits.max_keepalive));
+  set(v, "limits/max_client_id_length", number(s.limit_hits.max_client_id_length));
   set(v, "retained messages/count", number(engine.retained().size()));
   const std::uint64_t heap = heap_in_use();
   heap_maximum_ = std::max(heap_maximum_, heap);

@@ -22,6 +22,7 @@ struct NetCounters {
   std::uint64_t packets_sent = 0;
   std::uint64_t connections_accepted = 0;  // sockets opened
   std::uint64_t connections_refused = 0;   // max_connections reached
+  std::uint64_t packets_too_large = 0;     // max_packet_size exceeded
 };
 
 class SysTopics {

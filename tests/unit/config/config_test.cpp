@@ -21,6 +21,7 @@ threads = 1
 max_packet_size = 65536
 max_inflight_messages = 10
 queue_qos0_messages = true
+response_topic_prefix = "replies/"
 max_qos = 1
 
 [[listener]]
@@ -36,6 +37,7 @@ types = ["error", "debug"]
   EXPECT_EQ(c->threads, 1u);
   EXPECT_EQ(c->engine.max_inflight_messages, 10);
   EXPECT_TRUE(c->engine.queue_qos0_messages);
+  EXPECT_EQ(c->engine.response_topic_prefix, "replies/");
   EXPECT_EQ(c->engine.maximum_qos, protocol::QoS::k1);
   EXPECT_EQ(c->engine.maximum_packet_size, 65536u);
   ASSERT_EQ(c->listeners.size(), 1u);

@@ -156,5 +156,34 @@ TEST_F(EngineTest, Connect_AuthenticationMethodWithoutRegisteredMethodIsRefused)
   EXPECT_EQ(connack(outbox_.take(c)).reason, ReasonCode::kBadAuthenticationMethod);
 }
 
+class ResponseTopics : public EngineTest {
+  EngineSettings settings() const override {
+    EngineSettings s;
+    s.response_topic_prefix = "responses/";
+    return s;
+  }
+};
+
+TEST_F(ResponseTopics, Connect_RequestResponseInformationIsAnswered) {  // [MQTT-3.1.2-28]
+  const auto asking = static_cast<ConnectionId>(98);
+  protocol::Connect connect;
+  connect.client_id = "lamp";
+  connect.properties.request_response_information = 1;
+  engine().connect(asking, as_packet(connect), ClientInfo{"x"}, now_);
+  EXPECT_EQ(connack(outbox_.take(asking)).properties.response_information, "responses/lamp");
+  // Not asked: not sent.
+  const ConnectionId quiet = EngineTest::connect("quiet");
+  EXPECT_FALSE(connack(outbox_.take(quiet)).properties.response_information.has_value());
+}
+
+TEST_F(EngineTest, Connect_ResponseInformationIsNotSentWithoutAPrefix) {
+  const auto c = static_cast<ConnectionId>(98);
+  protocol::Connect connect;
+  connect.client_id = "lamp";
+  connect.properties.request_response_information = 1;
+  engine().connect(c, as_packet(connect), ClientInfo{"x"}, now_);
+  EXPECT_FALSE(connack(outbox_.take(c)).properties.response_information.has_value());
+}
+
 }  // namespace
 }  // namespace roost::engine::test
