@@ -17,6 +17,7 @@ LogFanout::LogFanout(const config::LogSettings& settings) : core::LogSink(settin
   to_stdout_ = has("stdout");
   to_stderr_ = has("stderr");
   to_syslog_ = has("syslog");
+  to_topic_ = has("topic");
   if (has("file")) {
     file_ = std::fopen(settings.file.c_str(), "a");
     if (file_ == nullptr) {
@@ -31,7 +32,7 @@ LogFanout::~LogFanout() {
   if (to_syslog_) closelog();
 }
 
-std::string LogFanout::prefix(core::LogType type) const {
+std::string LogFanout::timestamp() const {
   std::string out;
   if (settings_.timestamps) {
     const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -44,15 +45,13 @@ std::string LogFanout::prefix(core::LogType type) const {
     const std::size_t n = std::strftime(buf, sizeof buf, settings_.timestamp_format.c_str(), &tm);
 #pragma GCC diagnostic pop
     out.assign(buf, n);
-    out += ' ';
   }
-  out += core::to_string(type);
-  out += ": ";
   return out;
 }
 
 void LogFanout::write(core::LogType type, std::string_view line) {
-  const std::string text = prefix(type) + std::string(line) + "\n";
+  const std::string time = timestamp();
+  const std::string text = core::str_cat(time, time.empty() ? "" : " ", core::to_string(type), ": ", line, "\n");
   if (to_stdout_) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
@@ -70,6 +69,7 @@ void LogFanout::write(core::LogType type, std::string_view line) {
     if (type == core::LogType::kDebug) priority = LOG_DEBUG;
     syslog(priority, "%.*s", static_cast<int>(line.size()), line.data());
   }
+  if (to_topic_ && topic_publisher_) topic_publisher_(type, core::str_cat(time, time.empty() ? "" : ": ", line));
 }
 
 }  // namespace roost::app

@@ -1,8 +1,10 @@
 #pragma once
-// Where log lines go: stdout, stderr, a file, syslog. One sink fans out to
-// the configured destinations, prefixing a timestamp when asked.
+// Where log lines go: stdout, stderr, a file, syslog, and the
+// $SYS/broker/log/<type> topics. One sink fans out to the configured
+// destinations, prefixing a timestamp when asked.
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,13 +21,22 @@ class LogFanout : public core::LogSink {
   ~LogFanout() override;
   void write(core::LogType type, std::string_view line) override;
 
+  // The "topic" destination: lines go to `publish` (timestamped as
+  // Mosquitto does: "<time>: <line>"). Set it before the broker runs and
+  // clear it (nullptr) before the broker goes away.
+  using TopicPublisher = std::function<void(core::LogType, std::string)>;
+  void set_topic_publisher(TopicPublisher publish) { topic_publisher_ = std::move(publish); }
+  bool wants_topic() const noexcept { return to_topic_; }
+
  private:
-  std::string prefix(core::LogType type) const;
+  std::string timestamp() const;
 
   config::LogSettings settings_;
   bool to_stdout_ = false;
   bool to_stderr_ = false;
   bool to_syslog_ = false;
+  bool to_topic_ = false;
+  TopicPublisher topic_publisher_;
   std::FILE* file_ = nullptr;
 };
 

@@ -166,6 +166,10 @@ int serve(const Options& o) {
   logger.log(roost::core::LogType::kNotice, std::string("roost ") + ROOST_VERSION + " starting" +
                                                 (o.config ? " with " + *o.config : " with the built-in configuration"));
   roost::net::Server server(server_settings(config, o), logger);
+  if (sink->wants_topic()) {
+    sink->set_topic_publisher(
+        [&server](roost::core::LogType type, std::string line) { server.publish_log(type, std::move(line)); });
+  }
   // SIGHUP: read the file again; apply it whole, or keep the current one and say why.
   asio::signal_set reloads(server.io(), SIGHUP);
   std::function<void()> wait_for_reload = [&] {
@@ -201,6 +205,7 @@ int serve(const Options& o) {
   std::signal(SIGPIPE, SIG_IGN);
   notify_ready(o.ready_fd);
   server.run();
+  sink->set_topic_publisher(nullptr);
   logger.log(roost::core::LogType::kNotice, "roost stopped");
   return 0;
 }

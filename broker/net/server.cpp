@@ -33,6 +33,42 @@ Server::Server(ServerSettings settings, core::Logger logger)
 
 Server::~Server() = default;
 
+namespace {
+std::string_view log_topic(core::LogType type) noexcept {
+  switch (type) {
+    case core::LogType::kError:
+      return "$SYS/broker/log/E";
+    case core::LogType::kWarning:
+      return "$SYS/broker/log/W";
+    case core::LogType::kNotice:
+      return "$SYS/broker/log/N";
+    case core::LogType::kInformation:
+      return "$SYS/broker/log/I";
+    case core::LogType::kDebug:
+      return "$SYS/broker/log/D";
+    case core::LogType::kSubscribe:
+      return "$SYS/broker/log/M/subscribe";
+    case core::LogType::kUnsubscribe:
+      return "$SYS/broker/log/M/unsubscribe";
+  }
+  return "$SYS/broker/log/N";
+}
+
+// Set while a log line is being published on the thread doing it.
+thread_local bool publishing_log = false;
+}  // namespace
+
+void Server::publish_log(core::LogType type, std::string line) {
+  if (publishing_log) return;
+  asio::post(io_, [this, type, line = std::move(line)] {
+    publishing_log = true;
+    const core::TimePoint t = now();
+    engine_.publish_internal(engine::Message::make(log_topic(type), core::as_bytes(line), protocol::QoS::k0, false, t),
+                             t);
+    publishing_log = false;
+  });
+}
+
 std::unique_ptr<asio::ip::tcp::acceptor> Server::open_listener(const Endpoint& e) {
   std::error_code ec;
   const asio::ip::address address = asio::ip::make_address(e.address, ec);

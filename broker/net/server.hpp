@@ -64,6 +64,12 @@ class Server : public engine::Outbox {
 
   asio::io_context& io() noexcept { return io_; }
 
+  // Publishes a log line on Mosquitto's $SYS/broker/log/<E|W|N|I|D> or
+  // $SYS/broker/log/M/(un)subscribe topic (QoS 0, not retained), after the
+  // current handler. Lines logged while one is being published are not
+  // published (no feedback loop). Safe from any thread.
+  void publish_log(core::LogType type, std::string line);
+
   // --- for connections (same thread) ---
   engine::Engine& engine() noexcept { return engine_; }
   const ServerSettings& settings() const noexcept { return settings_; }

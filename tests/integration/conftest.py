@@ -28,7 +28,7 @@ def free_port():
 class Broker:
     """A running `roost serve` with its own config, port and log file."""
 
-    def __init__(self, extra_config="", port=None):
+    def __init__(self, extra_config="", port=None, log_destinations=("file",)):
         self.dir = tempfile.TemporaryDirectory(prefix="roost-test-")
         self.port = port or free_port()
         self.config_path = os.path.join(self.dir.name, "roost.toml")
@@ -36,7 +36,8 @@ class Broker:
         with open(self.config_path, "w") as f:
             f.write(extra_config)
             f.write(f'\n[[listener]]\naddress = "127.0.0.1"\nport = {self.port}\n')
-            f.write('\n[log]\ndestinations = ["file"]\nfile = "%s"\ntypes = ["all"]\n' % self.log_path)
+            destinations = ", ".join(f'"{d}"' for d in log_destinations)
+            f.write('\n[log]\ndestinations = [%s]\nfile = "%s"\ntypes = ["all"]\n' % (destinations, self.log_path))
         self.process = None
 
     def start(self):
@@ -92,8 +93,8 @@ def make_broker():
     """Starts brokers with extra configuration; stops them all afterwards."""
     started = []
 
-    def make(extra_config=""):
-        b = Broker(extra_config).start()
+    def make(extra_config="", **kwargs):
+        b = Broker(extra_config, **kwargs).start()
         started.append(b)
         return b
 

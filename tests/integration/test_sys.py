@@ -43,3 +43,27 @@ def test_hash_subscription_does_not_see_sys(make_broker):  # [MQTT-4.7.2-1]
     time.sleep(1.5)
     assert not [m for m in sub.messages if m.topic.startswith("$")]
     sub.stop()
+
+
+def test_log_lines_on_sys_broker_log_topics(make_broker):
+    broker = make_broker(log_destinations=("file", "topic"))
+    sub = Paho(broker.port, "log-watcher").connect()
+    sub.subscribe("$SYS/broker/log/#")
+    other = Paho(broker.port, "log-subject").connect()
+    other.subscribe("some/filter", qos=1)
+
+    def lines(topic):
+        with sub.lock:
+            return [m.payload.decode() for m in sub.messages if m.topic == topic]
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("log-subject 1 some/filter" in line
+                                                   for line in lines("$SYS/broker/log/M/subscribe")):
+        time.sleep(0.05)
+    # Mosquitto's topics and payload: "<time>: <line>".
+    subscribed = [line for line in lines("$SYS/broker/log/M/subscribe") if "log-subject 1 some/filter" in line]
+    assert subscribed and subscribed[0].index(": ") < subscribed[0].index("log-subject")
+    assert any("log-subject" in line for line in lines("$SYS/broker/log/N"))
+    assert all(not m.retain for m in sub.messages)
+    other.stop()
+    sub.stop()
