@@ -3,6 +3,7 @@
 //   roost check --config FILE
 //   roost --version | --help
 
+#include <algorithm>
 #include <asio/signal_set.hpp>
 #include <cerrno>
 #include <charconv>
@@ -11,9 +12,11 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <sched.h>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -117,8 +120,23 @@ Config load(const Options& o) {
   return std::move(loaded).value();
 }
 
+// `threads`: as configured, or (0) the CPUs this process may run on, at most 4.
+unsigned thread_count(unsigned configured) {
+  if (configured != 0) return configured;
+  unsigned cpus = 1;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    cpus = static_cast<unsigned>(CPU_COUNT(&set));
+  } else {
+    cpus = std::max(1U, std::thread::hardware_concurrency());
+  }
+  return std::clamp(cpus, 1U, 4U);
+}
+
 roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
   roost::net::ServerSettings s;
+  s.threads = thread_count(c.threads);
   if (o.ports.empty()) {
     for (const auto& l : c.listeners) s.listeners.push_back({l.address, l.port});
   } else {
@@ -166,6 +184,8 @@ int serve(const Options& o) {
   logger.log(roost::core::LogType::kNotice, std::string("roost ") + ROOST_VERSION + " starting" +
                                                 (o.config ? " with " + *o.config : " with the built-in configuration"));
   roost::net::Server server(server_settings(config, o), logger);
+  logger.log(roost::core::LogType::kInformation,
+             roost::core::str_cat("Using ", server.thread_count(), " thread", server.thread_count() == 1 ? "" : "s"));
   if (sink->wants_topic()) {
     sink->set_topic_publisher(
         [&server](roost::core::LogType type, std::string line) { server.publish_log(type, std::move(line)); });

@@ -3,6 +3,7 @@
 #include <asio/write.hpp>
 
 #include "net/server.hpp"
+#include "net/worker.hpp"
 
 namespace roost::net {
 
@@ -35,14 +36,17 @@ protocol::DecoderLimits connect_limits(const ServerSettings& s) {
 
 }  // namespace
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
-                       core::TimePoint now)
-    : server_(server),
+Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
+                       core::TimePoint now, std::shared_ptr<Link> link)
+    : worker_(worker),
+      link_(std::move(link)),
       socket_(std::move(socket)),
       id_(id),
       address_(std::move(address)),
       last_activity_(now),
-      decoder_(protocol::Role::kServer, connect_limits(server.settings())) {}
+      decoder_(protocol::Role::kServer, connect_limits(worker.settings())) {}
+
+Server& Connection::server() const noexcept { return worker_.server(); }
 
 void Connection::start() {
   std::error_code ec;
@@ -66,42 +70,50 @@ void Connection::wait_readable() {
 }
 
 void Connection::on_readable() {
-  std::vector<std::uint8_t>& buffer = server_.read_buffer();
-  for (int i = 0; i < kReadsPerWakeup && !paused_ && (state_ == State::kAwaitingConnect || state_ == State::kConnected);
+  std::vector<std::uint8_t>& buffer = worker_.read_buffer();
+  const auto engine_busy = [this] { return link_ && worker_.engine_busy(); };
+  for (int i = 0; i < kReadsPerWakeup && !paused_ && !engine_busy() &&
+                  (state_ == State::kAwaitingConnect || state_ == State::kConnected);
        ++i) {
     std::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) {
       // EOF or a network error: the client went away without DISCONNECT.
-      if (server_.settings().connection_messages && state_ == State::kConnected) {
-        server_.log().log(core::LogType::kNotice, core::str_cat("Client ", address_, " disconnected: ", ec.message()));
+      if (worker_.settings().connection_messages && state_ == State::kConnected) {
+        server().log().log(core::LogType::kNotice, core::str_cat("Client ", address_, " disconnected: ", ec.message()));
       }
       close_now();
       return;
     }
-    server_.counters.bytes_received += n;
-    const core::TimePoint now = server_.now();
+    worker_.counters.bytes_received += n;
+    const core::TimePoint now = server().now();
     last_activity_ = now;
     core::ByteView input(buffer.data(), n);
     // One Packet for every connection (one thread): a connection keeps no
     // 824-byte packet of its own while idle.
-    protocol::Packet& packet = server_.scratch_packet();
+    protocol::Packet& packet = worker_.scratch_packet();
     while (!input.empty() && (state_ == State::kAwaitingConnect || state_ == State::kConnected)) {
       auto status = decoder_.next(input, packet);
       if (!status) return on_decode_error(status.error());
       if (!*status) break;
-      ++server_.counters.packets_received;
+      ++worker_.counters.packets_received;
       dispatch(packet, now);
     }
     if (n < buffer.size()) break;  // drained the socket
   }
   if (paused_) {
-    server_.pause(shared_from_this());
+    if (!link_) server().pause(shared_from_this());  // the engine's thread resumes it (others get a command)
+  } else if (engine_busy()) {
+    worker_.defer(shared_from_this());
   } else {
     wait_readable();
   }
-  server_.resume_if_clear();
+  if (!link_) server().resume_if_clear();
+}
+
+void Connection::resume_reading() {
+  if (!paused_) wait_readable();
 }
 
 void Connection::resume() {
@@ -111,34 +123,24 @@ void Connection::resume() {
 }
 
 void Connection::dispatch(protocol::Packet& packet, core::TimePoint now) {
-  engine::Engine& engine = server_.engine();
-  switch (protocol::type_of(packet.body)) {
-    case PacketType::kConnect:
-      return on_connect(packet, now);
-    case PacketType::kPublish:
-      return on_publish(packet, now);
-    case PacketType::kPuback:
-      return engine.puback(id_, std::get<protocol::Puback>(packet.body), now);
-    case PacketType::kPubrec:
-      return engine.pubrec(id_, std::get<protocol::Pubrec>(packet.body), now);
-    case PacketType::kPubrel:
-      return engine.pubrel(id_, std::get<protocol::Pubrel>(packet.body), now);
-    case PacketType::kPubcomp:
-      return engine.pubcomp(id_, std::get<protocol::Pubcomp>(packet.body), now);
-    case PacketType::kSubscribe:
-      return engine.subscribe(id_, std::get<protocol::Subscribe>(packet.body), now);
-    case PacketType::kUnsubscribe:
-      return engine.unsubscribe(id_, std::get<protocol::Unsubscribe>(packet.body), now);
-    case PacketType::kPingreq:
-      return send(protocol::Pingresp{});
-    case PacketType::kDisconnect:
-      engine.disconnect(id_, std::get<protocol::Disconnect>(packet.body), now);
-      return close_gracefully(false);
-    case PacketType::kAuth:
-      return engine.auth(id_, std::get<protocol::Auth>(packet.body), now);
-    default:
-      return;  // the decoder refuses what a client may not send
+  const PacketType type = protocol::type_of(packet.body);
+  if (type == PacketType::kPublish) return on_publish(packet, now);
+  if (type == PacketType::kConnect) return on_connect(packet, now);
+  if (type == PacketType::kPingreq) return send(protocol::Pingresp{});
+  if (!link_) {
+    Server::apply(server().engine(), id_, packet, now);  // worker 0: in place
+  } else {
+    // Another worker: the packet owns its bytes and moves to the engine's thread.
+    EngineCall call{EngineCall::Kind::kPacket, id_, now};
+    call.packet = std::move(packet);
+    worker_.to_engine(std::move(call));
   }
+  if (type == PacketType::kDisconnect) close_gracefully(false);
+}
+
+void Connection::engine_lost(core::TimePoint now) {
+  if (!link_) return server().engine().connection_lost(id_, now);
+  worker_.to_engine(EngineCall{EngineCall::Kind::kLost, id_, now});
 }
 
 void Connection::on_connect(protocol::Packet& packet, core::TimePoint now) {
@@ -146,7 +148,11 @@ void Connection::on_connect(protocol::Packet& packet, core::TimePoint now) {
   encoder_.emplace(protocol::Role::kServer, c.version);
   keep_alive_ = c.keep_alive;
   outbound_alias_maximum_ = c.properties.topic_alias_maximum.value_or(0);
-  server_.engine().connect(id_, std::move(packet), engine::ClientInfo{address_}, now);
+  if (!link_) return server().engine().connect(id_, std::move(packet), engine::ClientInfo{address_}, now);
+  EngineCall call{EngineCall::Kind::kConnect, id_, now};
+  call.packet = std::move(packet);
+  call.address = address_;
+  worker_.to_engine(std::move(call));
 }
 
 void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
@@ -156,9 +162,9 @@ void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
   if (const auto alias = p.properties.topic_alias) {
     // Topic Alias [MQTT-3.3.2-9]..[MQTT-3.3.2-12]: above our maximum is
     // invalid; an empty topic needs a known alias.
-    const std::uint16_t maximum = server_.settings().engine.topic_alias_maximum;
+    const std::uint16_t maximum = worker_.settings().engine.topic_alias_maximum;
     if (*alias > maximum) {
-      server_.engine().connection_lost(id_, now);
+      engine_lost(now);
       return close_from_engine(ReasonCode::kTopicAliasInvalid);
     }
     if (!inbound_aliases_) inbound_aliases_ = std::make_unique<std::vector<core::SharedBytes>>(maximum);
@@ -166,24 +172,33 @@ void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
     if (!topic.empty()) {
       slot = core::SharedBytes::copy_of(core::as_bytes(topic));
     } else if (slot.empty()) {
-      server_.engine().connection_lost(id_, now);
+      engine_lost(now);
       return close_from_engine(ReasonCode::kProtocolError);
     }
     topic_storage = slot;
     topic = core::as_chars(slot.view());
   }
-  if (server_.engine().publish(id_, packet, topic, std::move(topic_storage), now)) paused_ = true;
+  if (!link_) {
+    if (server().engine().publish(id_, packet, topic, std::move(topic_storage), now)) paused_ = true;
+    return;
+  }
+  // The topic view stays valid: it points into the packet's or the alias's shared bytes.
+  EngineCall call{EngineCall::Kind::kPublish, id_, now};
+  call.packet = std::move(packet);
+  call.topic = topic;
+  call.topic_storage = std::move(topic_storage);
+  worker_.to_engine(std::move(call));
 }
 
 void Connection::on_decode_error(const protocol::DecodeError& error) {
   const auto response = protocol::failure_response(error, decoder_.version(), state_ == State::kConnected);
   if (error.code == protocol::DecodeErrc::kPacketTooLarge) {
-    ++server_.counters.packets_too_large;
-    server_.log().log(core::LogType::kWarning,
-                      core::str_cat("Closing connection from ", address_, ": max_packet_size exceeded"));
-  } else if (server_.settings().connection_messages) {
-    server_.log().log(core::LogType::kNotice,
-                      core::str_cat("Closing connection from ", address_, ": ", protocol::to_string(error.code)));
+    ++worker_.counters.packets_too_large;
+    server().log().log(core::LogType::kWarning,
+                       core::str_cat("Closing connection from ", address_, ": max_packet_size exceeded"));
+  } else if (worker_.settings().connection_messages) {
+    server().log().log(core::LogType::kNotice,
+                       core::str_cat("Closing connection from ", address_, ": ", protocol::to_string(error.code)));
   }
   if (response.action != protocol::FailureResponse::kClose && response.version) {
     encoder_.emplace(protocol::Role::kServer, *response.version);
@@ -204,22 +219,43 @@ void Connection::send(const protocol::PacketBody& packet) {
   if (state_ == State::kClosed || !encoder_) return;
   protocol::Frame frame;
   if (!encoder_->encode(packet, frame)) return;  // e.g. DISCONNECT to a 3.x client
-  if (const auto* ack = std::get_if<protocol::Connack>(&packet);
-      ack != nullptr && !protocol::is_failure(ack->reason) && state_ == State::kAwaitingConnect) {
+  const auto* ack = std::get_if<protocol::Connack>(&packet);
+  const bool accepted = ack != nullptr && !protocol::is_failure(ack->reason);
+  send_frame(frame, accepted, accepted ? ack->properties.server_keep_alive : std::nullopt);
+}
+
+void Connection::send_frame(const protocol::Frame& frame, bool connack_accepted,
+                            std::optional<std::uint16_t> server_keep_alive) {
+  if (state_ == State::kClosed) return;
+  if (connack_accepted && state_ == State::kAwaitingConnect) {
     // Accepted: the session's packet limit replaces the CONNECT limit.
     state_ = State::kConnected;
-    protocol::DecoderLimits limits = connect_limits(server_.settings());
+    protocol::DecoderLimits limits = connect_limits(worker_.settings());
     limits.maximum_connect_size = limits.maximum_packet_size;
     decoder_.set_limits(limits);
-    if (ack->properties.server_keep_alive) keep_alive_ = *ack->properties.server_keep_alive;
+    if (server_keep_alive) keep_alive_ = *server_keep_alive;
   }
   queue(frame);
+}
+
+void Connection::take_posted(std::size_t estimate) noexcept {
+  if (link_) link_->posted.fetch_sub(estimate, std::memory_order_relaxed);
+}
+
+void Connection::output_changed() noexcept {
+  if (!link_) return;
+  // seq_cst, paired with Server::deliver(): see there.
+  link_->output.store(output_size());
+  if (state_ == State::kConnected && output_size() < worker_.settings().max_output_buffer / 2 &&
+      link_->wants_room.exchange(false)) {
+    worker_.to_engine(EngineCall{EngineCall::Kind::kWritable, id_, server().now()});
+  }
 }
 
 bool Connection::deliver(const engine::Delivery& d) {
   if (state_ != State::kConnected) return d.qos != protocol::QoS::k0;
   // QoS 0 is dropped when the client does not keep up; QoS 1/2 are bounded by the window.
-  if (d.qos == protocol::QoS::k0 && output_size() > server_.settings().max_output_buffer) return false;
+  if (d.qos == protocol::QoS::k0 && output_size() > worker_.settings().max_output_buffer) return false;
   protocol::Publish p;
   p.qos = d.qos;
   p.packet_id = d.packet_id;
@@ -271,7 +307,7 @@ void Connection::check_timeouts(core::TimePoint now) {
     return;
   }
   if (state_ == State::kAwaitingConnect) {
-    if (now - last_activity_ > core::Seconds(server_.settings().connect_timeout)) close_now();
+    if (now - last_activity_ > core::Seconds(worker_.settings().connect_timeout)) close_now();
     return;
   }
   // One and a half keep alive periods without a packet [MQTT-3.1.2-22];
@@ -283,10 +319,10 @@ void Connection::check_timeouts(core::TimePoint now) {
   }
   if (state_ == State::kConnected && keep_alive_ != 0 &&
       now - last_activity_ > std::chrono::milliseconds(1500) * keep_alive_) {
-    if (server_.settings().connection_messages) {
-      server_.log().log(core::LogType::kNotice, core::str_cat("Client ", address_, " has exceeded its keep alive"));
+    if (worker_.settings().connection_messages) {
+      server().log().log(core::LogType::kNotice, core::str_cat("Client ", address_, " has exceeded its keep alive"));
     }
-    server_.engine().connection_lost(id_, now);
+    engine_lost(now);
     close_from_engine(ReasonCode::kKeepAliveTimeout);
   }
 }
@@ -296,7 +332,8 @@ void Connection::shut_down() { close_from_engine(ReasonCode::kServerShuttingDown
 void Connection::queue(const protocol::Frame& frame) {
   if (!output_) output_ = std::make_unique<Output>();
   output_->queue.append(frame);
-  ++server_.counters.packets_sent;
+  ++worker_.counters.packets_sent;
+  if (link_) link_->output.store(output_->queue.size(), std::memory_order_relaxed);
   schedule_flush();
 }
 
@@ -316,7 +353,7 @@ void Connection::flush() {
     if (state_ == State::kClosing) close_now();
     return;
   }
-  std::vector<core::ByteView>& pieces = server_.scratch_pieces();
+  std::vector<core::ByteView>& pieces = worker_.scratch_pieces();
   output_->queue.prepare(pieces, kMaxIov);
   std::vector<asio::const_buffer>& iov = output_->iov;
   iov.clear();
@@ -334,22 +371,24 @@ void Connection::on_written(const std::error_code& ec, std::size_t bytes) {
     if (state_ != State::kClosed) close_now();
     return;
   }
-  server_.counters.bytes_sent += bytes;
+  worker_.counters.bytes_sent += bytes;
   output_->queue.consume(bytes);
   // Room again: the engine may have messages waiting for it (QoS 0 paced by output).
-  if (state_ == State::kConnected && output_size() < server_.settings().max_output_buffer / 2) {
-    server_.engine().writable(id_, server_.now());
+  if (link_) {
+    output_changed();
+  } else if (state_ == State::kConnected && output_size() < worker_.settings().max_output_buffer / 2) {
+    server().engine().writable(id_, server().now());
   }
   flush();
 }
 
 void Connection::close_gracefully(bool tell_engine) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
-  if (tell_engine) server_.engine().connection_lost(id_, server_.now());
+  if (tell_engine) engine_lost(server().now());
   // Reading stops (the pending wait finds the state closing); queued output
   // drains, then the socket closes. cancel() would abort the write too.
   state_ = State::kClosing;
-  last_activity_ = server_.now();
+  last_activity_ = server().now();
   if (!writing_) flush();
 }
 
@@ -357,11 +396,11 @@ void Connection::close_now() {
   if (state_ == State::kClosed) return;
   const bool tell_engine = state_ != State::kClosing;
   state_ = State::kClosed;
-  if (tell_engine) server_.engine().connection_lost(id_, server_.now());
+  if (tell_engine) engine_lost(server().now());
   std::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  server_.forget(id_);
+  worker_.forget(id_);
 }
 
 }  // namespace roost::net

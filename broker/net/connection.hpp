@@ -1,7 +1,7 @@
 #pragma once
 // Connection: one client's TCP connection. Reads and decodes packets, hands
 // them to the engine, encodes what the engine sends back and writes it in
-// batches. Lives on one io_context; every member function runs there.
+// batches. Lives on its worker's io_context; every member function runs there.
 
 #include <asio/ip/tcp.hpp>
 #include <cstdint>
@@ -21,11 +21,14 @@
 namespace roost::net {
 
 class Server;
+class Worker;
+struct Link;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server& server, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
-             core::TimePoint now);
+  // `link`: set for connections outside worker 0, shared with the engine's thread.
+  Connection(Worker& worker, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
+             core::TimePoint now, std::shared_ptr<Link> link);
 
   // Starts reading.
   void start();
@@ -33,8 +36,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   core::ConnectionId id() const noexcept { return id_; }
   const std::string& address() const noexcept { return address_; }
 
-  // --- from the engine (Server's Outbox) ---
+  // --- from the engine (Server's Outbox, or its commands on other workers) ---
   void send(const protocol::PacketBody& packet);
+  // A control packet the engine's thread encoded; `connack_accepted` when it is a successful CONNACK.
+  void send_frame(const protocol::Frame& frame, bool connack_accepted, std::optional<std::uint16_t> server_keep_alive);
+  // A posted delivery arrived: it no longer counts as on its way.
+  void take_posted(std::size_t estimate) noexcept;
   bool deliver(const engine::Delivery& delivery);
   // Closes after sending DISCONNECT `reason` (5.0 only); the engine already forgot us.
   void close_from_engine(std::optional<protocol::ReasonCode> reason);
@@ -48,7 +55,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Flow control: a paused publisher is not read until the subscribers it
   // feeds drain; resume() starts reading again.
   bool paused() const noexcept { return paused_; }
+  void pause() noexcept { paused_ = true; }
   void resume();
+  // The engine caught up with this worker (see Worker::defer()): read again.
+  void resume_reading();
 
  private:
   enum class State : std::uint8_t { kAwaitingConnect, kConnected, kClosing, kClosed };
@@ -59,18 +69,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_connect(protocol::Packet& packet, core::TimePoint now);
   void on_publish(protocol::Packet& packet, core::TimePoint now);
   void on_decode_error(const protocol::DecodeError& error);
+  // Tells the engine the connection ended without DISCONNECT.
+  void engine_lost(core::TimePoint now);
 
   void queue(const protocol::Frame& frame);
   void schedule_flush();
   void flush();
   void on_written(const std::error_code& ec, std::size_t bytes);
+  void output_changed() noexcept;
 
   // Stops reading, lets queued output drain, then closes. `tell_engine`:
   // report connection_lost (not after DISCONNECT or an engine close).
   void close_gracefully(bool tell_engine);
   void close_now();
 
-  Server& server_;
+  Server& server() const noexcept;
+  Worker& worker_;
+  std::shared_ptr<Link> link_;  // null on worker 0
   asio::ip::tcp::socket socket_;
   core::ConnectionId id_;
   std::string address_;

@@ -14,20 +14,33 @@
 namespace roost::net {
 
 namespace {
-constexpr std::size_t kReadBufferSize = std::size_t{64} * 1024;
 
 std::string describe(const asio::ip::tcp::endpoint& e) {
   const std::string host = e.address().to_string();
   return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+}
+
+std::vector<std::unique_ptr<Worker>> make_workers(Server& server, const ServerSettings& settings) {
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (std::size_t i = 0; i < std::max(1U, settings.threads); ++i) {
+    workers.push_back(std::make_unique<Worker>(server, i, settings));
+  }
+  return workers;
+}
+
+// Bytes a delivery adds to a connection's output, about (for Link::posted).
+std::size_t estimate(const engine::Delivery& d) noexcept {
+  return d.message->topic().size() + d.message->payload().size() + d.message->properties().size() + 16;
 }
 }  // namespace
 
 Server::Server(ServerSettings settings, core::Logger logger)
     : settings_(std::move(settings)),
       log_(logger),
+      workers_(make_workers(*this, settings_)),
       engine_(settings_.engine, *this, logger),
-      tick_timer_(io_),
-      read_buffer_(kReadBufferSize),
+      commands_(workers_.size()),
+      tick_timer_(io()),
       sys_(settings_.version, core::Clock::now()),
       next_sys_(core::Clock::now()) {}
 
@@ -60,7 +73,7 @@ thread_local bool publishing_log = false;
 
 void Server::publish_log(core::LogType type, std::string line) {
   if (publishing_log) return;
-  asio::post(io_, [this, type, line = std::move(line)] {
+  asio::post(io(), [this, type, line = std::move(line)] {
     publishing_log = true;
     const core::TimePoint t = now();
     engine_.publish_internal(engine::Message::make(log_topic(type), core::as_bytes(line), protocol::QoS::k0, false, t),
@@ -74,7 +87,7 @@ std::unique_ptr<asio::ip::tcp::acceptor> Server::open_listener(const Endpoint& e
   const asio::ip::address address = asio::ip::make_address(e.address, ec);
   if (ec) throw std::system_error(ec, "listener address \"" + e.address + "\"");
   const asio::ip::tcp::endpoint endpoint(address, e.port);
-  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io());
   acceptor->open(endpoint.protocol());
   acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true));
   if (address.is_v6() && address.is_unspecified()) {
@@ -93,12 +106,14 @@ std::unique_ptr<asio::ip::tcp::acceptor> Server::open_listener(const Endpoint& e
 void Server::start() {
   for (const Endpoint& e : settings_.listeners) listeners_.push_back(Listener{e, open_listener(e)});
   for (auto& l : listeners_) accept(*l.acceptor);
+  for (std::size_t i = 1; i < workers_.size(); ++i) workers_[i]->start();
   on_tick();
 }
 
 void Server::reconfigure(ServerSettings settings) {
-  asio::post(io_, [this, settings = std::move(settings)]() mutable {
+  asio::post(io(), [this, settings = std::move(settings)]() mutable {
     if (stopping_) return;
+    settings.threads = settings_.threads;  // fixed at start
     auto same = [](const Endpoint& a, const Endpoint& b) { return a.address == b.address && a.port == b.port; };
     // Listeners no longer configured stop accepting; their connections stay.
     for (auto it = listeners_.begin(); it != listeners_.end();) {
@@ -128,6 +143,11 @@ void Server::reconfigure(ServerSettings settings) {
     engine_.set_settings(settings.engine);
     settings.listeners.clear();
     for (const Listener& l : listeners_) settings.listeners.push_back(l.configured);
+    workers_.front()->set_settings(settings);
+    for (std::size_t i = 1; i < workers_.size(); ++i) {
+      Worker& w = *workers_[i];
+      asio::post(w.io(), [&w, copy = settings]() mutable { w.set_settings(std::move(copy)); });
+    }
     settings_ = std::move(settings);
     log_.log(core::LogType::kNotice, "Configuration reloaded");
   });
@@ -139,10 +159,15 @@ std::vector<asio::ip::tcp::endpoint> Server::local_endpoints() const {
   return out;
 }
 
-void Server::run() { io_.run(); }
+void Server::run() {
+  for (std::size_t i = 1; i < workers_.size(); ++i) threads_.emplace_back([w = workers_[i].get()] { w->run(); });
+  workers_.front()->run();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
 
 void Server::stop() {
-  asio::post(io_, [this] {
+  asio::post(io(), [this] {
     if (stopping_) return;
     stopping_ = true;
     log_.log(core::LogType::kNotice, "Shutting down");
@@ -150,42 +175,63 @@ void Server::stop() {
       std::error_code ec;
       l.acceptor->close(ec);
     }
-    // Copy: shutting down removes connections from the map.
-    std::vector<std::shared_ptr<Connection>> all;
-    for (auto& [id, c] : connections_) all.push_back(c);
+    std::vector<core::ConnectionId> all;
+    all.reserve(routes_.size());
+    for (const auto& [id, route] : routes_) all.push_back(id);
     // Every connection ends before any closes, so wills published now
     // still reach subscribers that are about to be disconnected.
-    for (auto& c : all) engine_.connection_lost(c->id(), now());
-    for (auto& c : all) c->shut_down();
+    for (const core::ConnectionId id : all) engine_.connection_lost(id, now());
+    for (const core::ConnectionId id : all) close(id, protocol::ReasonCode::kServerShuttingDown);
     engine_.tick(now());
-    if (connections_.empty()) tick_timer_.cancel();
+    for (std::size_t i = 1; i < workers_.size(); ++i) {
+      Worker& w = *workers_[i];
+      asio::post(w.io(), [&w] { w.stop(); });
+    }
+    if (routes_.empty()) tick_timer_.cancel();
   });
 }
 
 void Server::accept(asio::ip::tcp::acceptor& acceptor) {
-  acceptor.async_accept([this, &acceptor](const std::error_code& ec, asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || stopping_) return;
-    if (!ec) {
-      std::error_code peer_ec;
-      const auto peer = socket.remote_endpoint(peer_ec);
-      const std::string address = peer_ec ? std::string("unknown") : describe(peer);
-      ++counters.connections_accepted;
-      if (settings_.max_connections != 0 && connections_.size() >= settings_.max_connections) {
-        ++counters.connections_refused;
-        log_.log(core::LogType::kWarning, "Refused connection from " + address + ": max_connections reached");
-        socket.close(peer_ec);
-      } else {
-        // A bare connect and close (a health probe) is only worth a debug line.
-        log_.log(core::LogType::kDebug, "New connection from " + address);
-        const auto id = static_cast<core::ConnectionId>(next_connection_id_++);
-        auto connection = std::make_shared<Connection>(*this, std::move(socket), id, address, now());
-        connections_.emplace(id, connection);
-        connection->start();
-      }
-    } else {
-      log_.log(core::LogType::kWarning, "Accept failed: " + ec.message());
-    }
-    accept(acceptor);
+  // Connections are spread round-robin; a socket belongs to its worker's io_context.
+  const std::size_t worker = next_worker_++ % workers_.size();
+  acceptor.async_accept(workers_[worker]->io(),
+                        [this, &acceptor, worker](const std::error_code& ec, asio::ip::tcp::socket socket) {
+                          if (ec == asio::error::operation_aborted || stopping_) return;
+                          if (!ec) {
+                            on_accepted(worker, std::move(socket));
+                          } else {
+                            log_.log(core::LogType::kWarning, "Accept failed: " + ec.message());
+                          }
+                          accept(acceptor);
+                        });
+}
+
+void Server::on_accepted(std::size_t worker, asio::ip::tcp::socket socket) {
+  std::error_code peer_ec;
+  const auto peer = socket.remote_endpoint(peer_ec);
+  std::string address = peer_ec ? std::string("unknown") : describe(peer);
+  ++connections_accepted_;
+  if (settings_.max_connections != 0 && routes_.size() >= settings_.max_connections) {
+    ++connections_refused_;
+    log_.log(core::LogType::kWarning, "Refused connection from " + address + ": max_connections reached");
+    socket.close(peer_ec);
+    return;
+  }
+  // A bare connect and close (a health probe) is only worth a debug line.
+  log_.log(core::LogType::kDebug, "New connection from " + address);
+  const auto id = static_cast<core::ConnectionId>(next_connection_id_++);
+  Route& route = routes_[id];
+  route.worker = static_cast<std::uint16_t>(worker);
+  Worker& w = *workers_[worker];
+  if (worker == 0) {
+    auto connection = std::make_shared<Connection>(w, std::move(socket), id, std::move(address), now(), nullptr);
+    route.local = connection.get();
+    w.add(connection);
+    return;
+  }
+  route.link = std::make_shared<Link>();
+  asio::post(w.io(), [&w, socket = std::move(socket), id, address, link = route.link, t = now()]() mutable {
+    w.add(std::make_shared<Connection>(w, std::move(socket), id, std::move(address), t, std::move(link)));
   });
 }
 
@@ -197,54 +243,215 @@ void Server::on_tick() {
   // on a 512 MB Pi resident memory is what counts.
   if (++ticks_ % 10 == 0) malloc_trim(0);
 #endif
-  std::vector<std::shared_ptr<Connection>> all;
-  all.reserve(connections_.size());
-  for (auto& [id, c] : connections_) all.push_back(c);
-  for (auto& c : all) c->check_timeouts(t);
+  workers_.front()->check_timeouts(t);
   engine_.tick(t);
   if (settings_.sys_interval != 0 && t >= next_sys_ && !stopping_) {
-    sys_.publish(engine_, counters, t);
+    sys_.publish(engine_, totals(), t);
     next_sys_ = t + core::Seconds(settings_.sys_interval);
   }
   resume_if_clear();
-  if (stopping_ && connections_.empty()) return;  // nothing keeps io_ busy: run() returns
+  if (stopping_ && routes_.empty()) return;  // nothing keeps the engine's io busy: run() returns
   tick_timer_.expires_after(std::chrono::seconds(1));
   tick_timer_.async_wait([this](const std::error_code& ec) {
     if (!ec) on_tick();
   });
 }
 
+NetCounters Server::totals() const {
+  NetCounters n;
+  for (const auto& w : workers_) {
+    n.bytes_received += w->counters.bytes_received.get();
+    n.bytes_sent += w->counters.bytes_sent.get();
+    n.packets_received += w->counters.packets_received.get();
+    n.packets_sent += w->counters.packets_sent.get();
+    n.packets_too_large += w->counters.packets_too_large.get();
+    n.publish_dropped += w->counters.publish_dropped.get();
+  }
+  n.connections_accepted = connections_accepted_;
+  n.connections_refused = connections_refused_;
+  return n;
+}
+
+void Server::apply(engine::Engine& engine, core::ConnectionId id, const protocol::Packet& packet, core::TimePoint now) {
+  using protocol::PacketType;
+  switch (protocol::type_of(packet.body)) {
+    case PacketType::kPuback:
+      return engine.puback(id, std::get<protocol::Puback>(packet.body), now);
+    case PacketType::kPubrec:
+      return engine.pubrec(id, std::get<protocol::Pubrec>(packet.body), now);
+    case PacketType::kPubrel:
+      return engine.pubrel(id, std::get<protocol::Pubrel>(packet.body), now);
+    case PacketType::kPubcomp:
+      return engine.pubcomp(id, std::get<protocol::Pubcomp>(packet.body), now);
+    case PacketType::kSubscribe:
+      return engine.subscribe(id, std::get<protocol::Subscribe>(packet.body), now);
+    case PacketType::kUnsubscribe:
+      return engine.unsubscribe(id, std::get<protocol::Unsubscribe>(packet.body), now);
+    case PacketType::kDisconnect:
+      return engine.disconnect(id, std::get<protocol::Disconnect>(packet.body), now);
+    case PacketType::kAuth:
+      return engine.auth(id, std::get<protocol::Auth>(packet.body), now);
+    default:
+      return;  // the decoder refuses what a client may not send
+  }
+}
+
+void Server::run_calls(Worker& from, std::vector<EngineCall> calls) {
+  asio::post(io(), [this, &from, calls = std::move(calls)]() mutable {
+    for (EngineCall& call : calls) {
+      switch (call.kind) {
+        case EngineCall::Kind::kPacket:
+          apply(engine_, call.connection, call.packet, call.now);
+          break;
+        case EngineCall::Kind::kConnect:
+          set_version(call.connection, std::get<protocol::Connect>(call.packet.body).version);
+          engine_.connect(call.connection, std::move(call.packet), engine::ClientInfo{std::move(call.address)},
+                          call.now);
+          break;
+        case EngineCall::Kind::kPublish:
+          if (engine_.publish(call.connection, call.packet, call.topic, std::move(call.topic_storage), call.now)) {
+            pause_remote(call.connection);
+          }
+          break;
+        case EngineCall::Kind::kLost:
+          engine_.connection_lost(call.connection, call.now);
+          break;
+        case EngineCall::Kind::kWritable:
+          engine_.writable(call.connection, call.now);
+          break;
+      }
+    }
+    resume_if_clear();
+    flush_commands();  // the answers leave now, one post per worker
+    from.engine_done(calls.size());
+  });
+}
+
 void Server::pause(std::shared_ptr<Connection> connection) { paused_.push_back(std::move(connection)); }
 
+void Server::pause_remote(core::ConnectionId connection) {
+  const auto it = routes_.find(connection);
+  if (it == routes_.end()) return;
+  paused_remote_.push_back(connection);
+  Command c;
+  c.kind = Command::Kind::kPause;
+  c.connection = connection;
+  enqueue(it->second.worker, std::move(c));
+}
+
 void Server::resume_if_clear() {
-  if (paused_.empty() || engine_.congested() != 0) return;
+  if ((paused_.empty() && paused_remote_.empty()) || engine_.congested() != 0) return;
   std::vector<std::shared_ptr<Connection>> resumed;
   resumed.swap(paused_);
   for (auto& c : resumed) c->resume();
+  std::vector<core::ConnectionId> remote;
+  remote.swap(paused_remote_);
+  for (const core::ConnectionId id : remote) {
+    const auto it = routes_.find(id);
+    if (it == routes_.end()) continue;
+    Command c;
+    c.kind = Command::Kind::kResume;
+    c.connection = id;
+    enqueue(it->second.worker, std::move(c));
+  }
 }
 
-void Server::forget(core::ConnectionId id) {
-  connections_.erase(id);
+void Server::forget(const Worker& worker, core::ConnectionId id) {
+  if (worker.runs_engine()) return gone(id);
+  asio::post(io(), [this, id] { gone(id); });
+}
+
+void Server::gone(core::ConnectionId id) {
+  routes_.erase(id);
   resume_if_clear();
-  if (stopping_ && connections_.empty()) tick_timer_.cancel();
+  if (stopping_ && routes_.empty()) tick_timer_.cancel();
 }
 
-Connection* Server::find(core::ConnectionId id) noexcept {
-  const auto it = connections_.find(id);
-  return it == connections_.end() ? nullptr : it->second.get();
+void Server::set_version(core::ConnectionId id, protocol::ProtocolVersion version) {
+  if (const auto it = routes_.find(id); it != routes_.end()) it->second.version = version;
+}
+
+void Server::enqueue(std::size_t worker, Command command) {
+  commands_[worker].push_back(std::move(command));
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  // After the handlers already due on the engine's thread: one post per worker per turn.
+  asio::post(io(), [this] {
+    flush_posted_ = false;
+    flush_commands();
+  });
+}
+
+void Server::flush_commands() {
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    if (commands_[i].empty()) continue;
+    Worker& w = *workers_[i];
+    asio::post(w.io(), [&w, batch = std::move(commands_[i])]() mutable { w.run_commands(batch); });
+    commands_[i] = {};
+  }
 }
 
 void Server::send(core::ConnectionId connection, const protocol::PacketBody& packet) {
-  if (Connection* c = find(connection)) c->send(packet);
+  const auto it = routes_.find(connection);
+  if (it == routes_.end()) return;
+  Route& route = it->second;
+  if (route.local != nullptr) return route.local->send(packet);
+  Command c;
+  c.connection = connection;
+  if (!protocol::Encoder(protocol::Role::kServer, route.version).encode(packet, c.frame)) return;
+  if (const auto* ack = std::get_if<protocol::Connack>(&packet); ack != nullptr && !protocol::is_failure(ack->reason)) {
+    c.connack_accepted = true;
+    c.server_keep_alive = ack->properties.server_keep_alive;
+  }
+  enqueue(route.worker, std::move(c));
 }
 
-bool Server::deliver(core::ConnectionId connection, const engine::Delivery& delivery) {
-  Connection* c = find(connection);
-  return c == nullptr || c->deliver(delivery);
+bool Server::deliver(core::ConnectionId connection, const engine::Delivery& d) {
+  const auto it = routes_.find(connection);
+  if (it == routes_.end()) return true;
+  Route& route = it->second;
+  if (route.local != nullptr) return route.local->deliver(d);
+  Link& link = *route.link;
+  if (d.qos == protocol::QoS::k0) {
+    // QoS 0 is dropped when the client does not keep up (its worker's
+    // output plus what is on its way there). The worker reads wants_room
+    // after storing its output size; seq_cst on both sides means one of
+    // us sees the other, so a refusal is always followed by writable().
+    const auto backlog = [&] { return link.output.load() + link.posted.load(); };
+    if (backlog() > settings_.max_output_buffer) {
+      link.wants_room.store(true);
+      if (backlog() > settings_.max_output_buffer) return false;
+    }
+  }
+  Command c;
+  c.kind = Command::Kind::kDeliver;
+  c.connection = connection;
+  c.message = d.message;
+  c.qos = d.qos;
+  c.packet_id = d.packet_id;
+  c.dup = d.dup;
+  c.retain = d.retain;
+  c.subscription_identifiers.assign(d.subscription_identifiers.begin(), d.subscription_identifiers.end());
+  c.message_expiry = d.message_expiry;
+  c.estimate = estimate(d);
+  link.posted.fetch_add(c.estimate, std::memory_order_relaxed);
+  enqueue(route.worker, std::move(c));
+  return true;
 }
 
 void Server::close(core::ConnectionId connection, std::optional<protocol::ReasonCode> reason) {
-  if (Connection* c = find(connection)) c->close_from_engine(reason);
+  const auto it = routes_.find(connection);
+  if (it == routes_.end()) return;
+  Route& route = it->second;
+  if (route.local != nullptr) {
+    const auto keep = route.local->shared_from_this();  // closing may forget it at once
+    return keep->close_from_engine(reason);
+  }
+  Command c;
+  c.kind = Command::Kind::kClose;
+  c.connection = connection;
+  c.reason = reason;
+  enqueue(route.worker, std::move(c));
 }
 
 }  // namespace roost::net

@@ -1,14 +1,18 @@
 #pragma once
-// Server: listeners, connections and the engine on one io_context, with the
-// engine's Outbox routed to connections. With one thread nothing here takes
-// a lock: every handler runs on the same io_context.
+// Server: listeners, workers (one io_context per thread) and the engine,
+// with the engine's Outbox routed to connections. The engine runs on worker
+// 0; its connections are called directly, those of other workers through
+// per-worker command batches. With one thread nothing here takes a lock or
+// posts across threads.
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -17,29 +21,13 @@
 #include "core/log.hpp"
 #include "engine/engine.hpp"
 #include "engine/outbox.hpp"
+#include "net/server_settings.hpp"
 #include "net/sys_topics.hpp"
+#include "net/worker.hpp"
 
 namespace roost::net {
 
 class Connection;
-
-struct Endpoint {
-  std::string address;
-  std::uint16_t port = 1883;
-};
-
-struct ServerSettings {
-  std::vector<Endpoint> listeners;
-  std::uint32_t max_packet_size = 0;  // 0: the protocol's limit
-  std::uint32_t max_connect_size = 256 * 1024;
-  std::size_t max_connections = 0;     // 0: no limit
-  std::uint32_t connect_timeout = 10;  // seconds to send CONNECT
-  std::size_t max_output_buffer = std::size_t{1024} * 1024;
-  bool connection_messages = true;
-  std::uint32_t sys_interval = 10;  // seconds between $SYS updates (0: none)
-  std::string version = "roost";    // $SYS/broker/version
-  engine::EngineSettings engine;
-};
 
 class Server : public engine::Outbox {
  public:
@@ -62,7 +50,9 @@ class Server : public engine::Outbox {
   // lets run() return. Safe from any thread and from signal handlers' posts.
   void stop();
 
-  asio::io_context& io() noexcept { return io_; }
+  // The engine's io_context (worker 0's): signals and reloads are handled there.
+  asio::io_context& io() noexcept { return workers_.front()->io(); }
+  std::size_t thread_count() const noexcept { return workers_.size(); }
 
   // Publishes a log line on Mosquitto's $SYS/broker/log/<E|W|N|I|D> or
   // $SYS/broker/log/M/(un)subscribe topic (QoS 0, not retained), after the
@@ -70,23 +60,30 @@ class Server : public engine::Outbox {
   // published (no feedback loop). Safe from any thread.
   void publish_log(core::LogType type, std::string line);
 
-  // --- for connections (same thread) ---
+  // --- for connections ---
+  // The engine, for worker 0's connections (on its thread) only.
   engine::Engine& engine() noexcept { return engine_; }
-  const ServerSettings& settings() const noexcept { return settings_; }
   const core::Logger& log() const noexcept { return log_; }
-  std::vector<std::uint8_t>& read_buffer() noexcept { return read_buffer_; }
-  // Scratch shared by the connections of this thread (used synchronously only).
-  protocol::Packet& scratch_packet() noexcept { return scratch_packet_; }
-  std::vector<core::ByteView>& scratch_pieces() noexcept { return scratch_pieces_; }
-  void forget(core::ConnectionId id);
-  // Flow control: remember a paused publisher; resume them all once no
-  // subscriber is congested.
+  core::TimePoint now() const noexcept { return core::Clock::now(); }
+  // Hands a packet other than CONNECT and PUBLISH to the engine.
+  static void apply(engine::Engine& engine, core::ConnectionId id, const protocol::Packet& packet, core::TimePoint now);
+  // Runs another worker's calls on the engine's thread (posts them there).
+  void run_calls(Worker& from, std::vector<EngineCall> calls);
+  // A publisher on another worker fed a congested subscriber: stop reading it.
+  void pause_remote(core::ConnectionId connection);
+  // Flow control for worker 0: remember a paused publisher; resume them all
+  // once no subscriber is congested.
   void pause(std::shared_ptr<Connection> connection);
   void resume_if_clear();
-  core::TimePoint now() const noexcept { return core::Clock::now(); }
-  NetCounters counters;
+  // A connection of `worker` has closed (called on that worker's thread).
+  void forget(const Worker& worker, core::ConnectionId id);
+  // The engine's own connection: the protocol version, learnt from CONNECT
+  // (on the engine's thread), for encoding control packets for other workers.
+  void set_version(core::ConnectionId id, protocol::ProtocolVersion version);
+  // The totals of every worker and the server ($SYS).
+  NetCounters totals() const;
 
-  // --- engine::Outbox ---
+  // --- engine::Outbox (on the engine's thread) ---
   void send(core::ConnectionId connection, const protocol::PacketBody& packet) override;
   bool deliver(core::ConnectionId connection, const engine::Delivery& delivery) override;
   void close(core::ConnectionId connection, std::optional<protocol::ReasonCode> reason) override;
@@ -96,28 +93,43 @@ class Server : public engine::Outbox {
     Endpoint configured;
     std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
   };
+  // Where the engine reaches a connection.
+  struct Route {
+    Connection* local = nullptr;  // worker 0's connections: called directly
+    std::shared_ptr<Link> link;   // the other workers' connections
+    std::uint16_t worker = 0;
+    protocol::ProtocolVersion version = protocol::ProtocolVersion::kV311;
+  };
   std::unique_ptr<asio::ip::tcp::acceptor> open_listener(const Endpoint& endpoint);
   void accept(asio::ip::tcp::acceptor& acceptor);
+  void on_accepted(std::size_t worker, asio::ip::tcp::socket socket);
   void on_tick();
-  Connection* find(core::ConnectionId id) noexcept;
+  void gone(core::ConnectionId id);
+  void enqueue(std::size_t worker, Command command);
+  void flush_commands();
 
   ServerSettings settings_;
   core::Logger log_;
-  asio::io_context io_{1};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
   engine::Engine engine_;
   std::vector<Listener> listeners_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_;  // closed, until the process ends
-  std::unordered_map<core::ConnectionId, std::shared_ptr<Connection>> connections_;
+  std::unordered_map<core::ConnectionId, Route> routes_;
   std::vector<std::shared_ptr<Connection>> paused_;
+  std::vector<core::ConnectionId> paused_remote_;
+  std::vector<std::vector<Command>> commands_;  // per worker, until flush_commands()
+  bool flush_posted_ = false;
+  std::size_t next_worker_ = 0;
   asio::steady_timer tick_timer_;
-  std::vector<std::uint8_t> read_buffer_;
-  protocol::Packet scratch_packet_;
-  std::vector<core::ByteView> scratch_pieces_;
   std::uint64_t next_connection_id_ = 1;
   bool stopping_ = false;
   SysTopics sys_;
   core::TimePoint next_sys_;
   std::uint64_t ticks_ = 0;
+  // Counted on the engine's thread.
+  std::uint64_t connections_accepted_ = 0;
+  std::uint64_t connections_refused_ = 0;
 };
 
 }  // namespace roost::net

@@ -74,7 +74,7 @@ void SysTopics::publish(engine::Engine& engine, const NetCounters& net, core::Ti
   set(v, "store/messages/bytes", number(engine.retained().payload_bytes()));
   set(v, "publish/messages/received", number(s.publish_received));
   set(v, "publish/messages/sent", number(s.publish_sent));
-  set(v, "publish/messages/dropped", number(s.publish_dropped));
+  set(v, "publish/messages/dropped", number(s.publish_dropped + net.publish_dropped));
   set(v, "bytes/received", number(net.bytes_received));
   set(v, "bytes/sent", number(net.bytes_sent));
   set(v, "subscriptions/count", number(engine.subscription_count()));

@@ -23,6 +23,7 @@ struct NetCounters {
   std::uint64_t connections_accepted = 0;  // sockets opened
   std::uint64_t connections_refused = 0;   // max_connections reached
   std::uint64_t packets_too_large = 0;     // max_packet_size exceeded
+  std::uint64_t publish_dropped = 0;       // QoS 0 dropped on arrival at another worker's full output
 };
 
 class SysTopics {

@@ -16,6 +16,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROOST_BIN = os.environ.get("ROOST_BIN", os.path.join(ROOT, "build", "release", "broker", "app", "roost"))
+# I/O threads of every broker started here (empty: the broker's default, the CPUs it may use).
+ROOST_TEST_THREADS = os.environ.get("ROOST_TEST_THREADS", "")
 
 
 def free_port():
@@ -34,6 +36,8 @@ class Broker:
         self.config_path = os.path.join(self.dir.name, "roost.toml")
         self.log_path = os.path.join(self.dir.name, "roost.log")
         with open(self.config_path, "w") as f:
+            if ROOST_TEST_THREADS and "threads =" not in extra_config:
+                f.write(f"threads = {int(ROOST_TEST_THREADS)}\n")
             f.write(extra_config)
             f.write(f'\n[[listener]]\naddress = "127.0.0.1"\nport = {self.port}\n')
             destinations = ", ".join(f'"{d}"' for d in log_destinations)
@@ -66,6 +70,12 @@ class Broker:
             self.process.wait()
             raise
 
+    def output(self):
+        """What the broker wrote to stdout and stderr (after it exited): sanitizer reports."""
+        if self.process is None or self.process.poll() is None or not self.process.stdout:
+            return ""
+        return self.process.stdout.read().decode(errors="replace")
+
     def log(self):
         with open(self.log_path, errors="replace") as f:
             return f.read()
@@ -84,8 +94,9 @@ def broker():
     b = Broker().start()
     yield b
     code = b.stop()
+    output = b.output()
     b.cleanup()
-    assert code == 0, "roost did not exit cleanly on SIGTERM"
+    assert code == 0, "roost did not exit cleanly on SIGTERM:\n" + output
 
 
 @pytest.fixture
@@ -99,8 +110,10 @@ def make_broker():
         return b
 
     yield make
-    codes = []
+    failures = []
     for b in started:
-        codes.append(b.stop())
+        code = b.stop()
+        if code != 0:
+            failures.append(f"exit code {code}:\n{b.output()}")
         b.cleanup()
-    assert all(code == 0 for code in codes), "roost did not exit cleanly on SIGTERM"
+    assert not failures, "roost did not exit cleanly on SIGTERM: " + "\n".join(failures)
