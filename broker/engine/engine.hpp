@@ -112,6 +112,10 @@ class Engine {
   };
 
   Session* online(core::ConnectionId connection) noexcept;
+  // Whether a Reason String may go to this session's client (5.0, Request
+  // Problem Information not 0 [MQTT-3.1.2-29], and room under its Maximum
+  // Packet Size for a short string [MQTT-3.1.2-25]).
+  static bool explains(const Session& session) noexcept;
   // online(), or nullptr after refusing a packet sent mid-authentication.
   Session* online_or_refuse(core::ConnectionId connection);
 
@@ -119,7 +123,7 @@ class Engine {
   void accept(core::ConnectionId connection, protocol::Packet packet, const ClientInfo& client,
               std::optional<std::uint16_t> server_keep_alive, const AuthStep* auth, core::TimePoint now);
   void auth_step(core::ConnectionId connection, const AuthStep& step, core::TimePoint now);
-  void refuse(core::ConnectionId connection, protocol::ProtocolVersion version, protocol::ReasonCode reason,
+  void refuse(core::ConnectionId connection, const protocol::Connect& connect, protocol::ReasonCode reason,
               const ClientInfo& client, std::string_view why);
   Session& open_session(const std::string& client_id, bool clean_start, bool& session_present, core::TimePoint now);
   void take_over(Session& session, core::TimePoint now);

@@ -19,15 +19,20 @@ Session* Engine::online(core::ConnectionId connection) noexcept {
   return it == connections_.end() ? nullptr : it->second;
 }
 
+bool Engine::explains(const Session& session) noexcept {
+  return session.version() == ProtocolVersion::kV5 && session.request_problem_information &&
+         (session.max_packet_size == 0 || session.max_packet_size >= 256);
+}
+
 Session* Engine::online_or_refuse(core::ConnectionId connection) {
   if (Session* session = online(connection)) return session;
   // During an extended authentication the client may send only AUTH or
   // DISCONNECT until CONNACK [MQTT-4.12.0-4]: anything else ends it.
   if (const auto pending = pending_auth_.find(connection); pending != pending_auth_.end()) {
-    const auto version = std::get<protocol::Connect>(pending->second.connect.body).version;
-    const ClientInfo client = pending->second.client;
+    const PendingAuth stopped = std::move(pending->second);
     pending_auth_.erase(pending);
-    refuse(connection, version, ReasonCode::kProtocolError, client, "packet before the authentication ended");
+    refuse(connection, std::get<protocol::Connect>(stopped.connect.body), ReasonCode::kProtocolError, stopped.client,
+           "packet before the authentication ended");
   }
   return nullptr;
 }
@@ -42,12 +47,20 @@ const Session* Engine::find_session(std::string_view client_id) const noexcept {
   return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void Engine::refuse(core::ConnectionId connection, ProtocolVersion version, ReasonCode reason, const ClientInfo& client,
-                    std::string_view why) {
+void Engine::refuse(core::ConnectionId connection, const protocol::Connect& connect, ReasonCode reason,
+                    const ClientInfo& client, std::string_view why) {
+  const ProtocolVersion version = connect.version;
   log_.log(core::LogType::kNotice, core::str_cat("Refused connection from ", client.address, ": ", why, " (",
                                                  protocol::to_string(reason), ")"));
   protocol::Connack refusal;
   refusal.reason = reason;
+  // A Reason String is allowed in CONNACK whatever Request Problem
+  // Information says [MQTT-3.1.2-29]; it only reaches 5.0 clients.
+  // Not when it would take the CONNACK past the client's Maximum Packet Size [MQTT-3.2.2-19].
+  const std::uint32_t limit = connect.properties.maximum_packet_size.value_or(0);
+  if (version == ProtocolVersion::kV5 && (limit == 0 || why.size() + 16 <= limit)) {
+    refusal.properties.reason_string = why;
+  }
   // 3.x can only say what a return code says [MQTT-3.2.2-6].
   if (version == ProtocolVersion::kV5 || protocol::to_v3_connack_code(reason)) outbox_.send(connection, refusal);
   outbox_.close(connection, std::nullopt);
@@ -63,11 +76,11 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
   // already refused the cases the spec forbids.
   const std::string_view client_id = c.client_id;
   if (client_id.empty() && !settings_.allow_zero_length_clientid) {
-    return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "empty client id");
+    return refuse(connection, c, ReasonCode::kClientIdentifierNotValid, client, "empty client id");
   }
   if (client_id.size() > settings_.max_client_id_length) {
     ++stats_.limit_hits.max_client_id_length;
-    return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "max_client_id_length exceeded");
+    return refuse(connection, c, ReasonCode::kClientIdentifierNotValid, client, "max_client_id_length exceeded");
   }
   // Keep Alive above the limit: 5.0 is told the server's value; 3.x has no
   // way to be told, so it is refused as Mosquitto does (identifier rejected).
@@ -76,7 +89,7 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
   if (c.keep_alive > settings_.max_keepalive || (limited && c.keep_alive == 0)) {
     if (!v5) {
       ++stats_.limit_hits.max_keepalive;
-      return refuse(connection, v, ReasonCode::kClientIdentifierNotValid, client, "max_keepalive exceeded");
+      return refuse(connection, c, ReasonCode::kClientIdentifierNotValid, client, "max_keepalive exceeded");
     }
     server_keep_alive = settings_.max_keepalive;
   }
@@ -84,7 +97,7 @@ void Engine::connect(core::ConnectionId connection, protocol::Packet packet, con
     // Extended authentication [MQTT-4.12]: only methods registered here.
     const auto factory = auth_methods_.find(*method);
     if (factory == auth_methods_.end()) {
-      return refuse(connection, v, ReasonCode::kBadAuthenticationMethod, client, "unknown authentication method");
+      return refuse(connection, c, ReasonCode::kBadAuthenticationMethod, client, "unknown authentication method");
     }
     PendingAuth pending{std::move(packet), client, server_keep_alive, factory->second()};
     const auto& started = std::get<protocol::Connect>(pending.connect.body);
@@ -111,7 +124,8 @@ void Engine::auth_step(core::ConnectionId connection, const AuthStep& step, core
   PendingAuth pending = std::move(it->second);
   pending_auth_.erase(it);
   if (step.outcome == AuthStep::Outcome::kFailure) {
-    return refuse(connection, c.version, step.reason, pending.client, "extended authentication failed");
+    return refuse(connection, std::get<protocol::Connect>(pending.connect.body), step.reason, pending.client,
+                  "extended authentication failed");
   }
   accept(connection, std::move(pending.connect), pending.client, pending.server_keep_alive, &step, now);
 }
@@ -265,9 +279,10 @@ void Engine::auth(core::ConnectionId connection, const protocol::Auth& a, core::
     // The same method, continuing [MQTT-4.12.0-2], [MQTT-4.12.0-5].
     if (a.properties.authentication_method != c.properties.authentication_method ||
         a.reason != ReasonCode::kContinueAuthentication) {
-      ClientInfo client = pending->second.client;
+      const PendingAuth stopped = std::move(pending->second);
       pending_auth_.erase(pending);
-      return refuse(connection, c.version, ReasonCode::kProtocolError, client, "AUTH out of sequence");
+      return refuse(connection, std::get<protocol::Connect>(stopped.connect.body), ReasonCode::kProtocolError,
+                    stopped.client, "AUTH out of sequence");
     }
     const AuthStep step = pending->second.method->next(a.properties.authentication_data);
     return auth_step(connection, step, now);

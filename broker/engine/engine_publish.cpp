@@ -16,16 +16,20 @@ namespace {
 std::size_t count_levels(std::string_view topic) { return 1 + std::count(topic.begin(), topic.end(), '/'); }
 
 // The PUBACK or PUBREC for `id` with `reason`.
-protocol::PacketBody ack_for(QoS qos, std::uint16_t id, ReasonCode reason) {
+protocol::PacketBody ack_for(QoS qos, std::uint16_t id, ReasonCode reason, std::string_view why = {}) {
+  std::optional<std::string_view> reason_string;
+  if (!why.empty()) reason_string = why;
   if (qos == QoS::k1) {
     protocol::Puback a;
     a.packet_id = id;
     a.reason = reason;
+    a.properties.reason_string = reason_string;
     return a;
   }
   protocol::Pubrec r;
   r.packet_id = id;
   r.reason = reason;
+  r.properties.reason_string = reason_string;
   return r;
 }
 
@@ -77,7 +81,10 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
     ++stats_.messages_refused;
     log_.log(core::LogType::kWarning, core::str_cat("Dropped PUBLISH from ", session->client_id(), " on ", topic, ": ",
                                                     limit, " exceeded (", protocol::to_string(*refused), ")"));
-    if (p.qos != QoS::k0) outbox_.send(connection, ack_for(p.qos, p.packet_id, v5 ? *refused : ReasonCode::kSuccess));
+    if (p.qos != QoS::k0) {
+      const std::string why = explains(*session) ? core::str_cat(limit, " exceeded") : std::string();
+      outbox_.send(connection, ack_for(p.qos, p.packet_id, v5 ? *refused : ReasonCode::kSuccess, why));
+    }
     return false;
   }
 

@@ -26,6 +26,7 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
   ack.reason_codes.reserve(s.subscriptions.size());
   // Subscriptions to send retained messages for, once SUBACK is out.
   std::vector<std::pair<std::string_view, SubscriptionOptions>> retained_for;
+  std::string why;  // a Reason String for the first refused filter
   for (const protocol::Subscription& sub : s.subscriptions) {
     const std::string_view plain =
         protocol::is_shared_filter(sub.filter) ? protocol::parse_shared_filter(sub.filter)->filter : sub.filter;
@@ -37,6 +38,9 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
       log_.log(core::LogType::kWarning,
                core::str_cat("Refused subscription of ", session->client_id(), " to ", sub.filter, ": ",
                              too_long ? "max_topic_length" : "max_topic_levels", " exceeded"));
+      if (why.empty() && explains(*session)) {
+        why = core::str_cat(too_long ? "max_topic_length" : "max_topic_levels", " exceeded by ", sub.filter);
+      }
       ack.reason_codes.push_back(ReasonCode::kTopicFilterInvalid);
       continue;
     }
@@ -57,6 +61,7 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
                        (options.retain_handling == protocol::RetainHandling::kSendIfNewSubscription && !existed));
     if (send) retained_for.emplace_back(sub.filter, options);
   }
+  if (!why.empty()) ack.properties.reason_string = why;
   outbox_.send(connection, ack);
   for (const auto& [filter, options] : retained_for) send_retained(*session, filter, options, now);
 }

@@ -105,6 +105,7 @@ void Connection::on_readable() {
   if (paused_) {
     if (!link_) server().pause(shared_from_this());  // the engine's thread resumes it (others get a command)
   } else if (engine_busy()) {
+    deferred_ = true;
     worker_.defer(shared_from_this());
   } else {
     wait_readable();
@@ -113,6 +114,7 @@ void Connection::on_readable() {
 }
 
 void Connection::resume_reading() {
+  deferred_ = false;
   if (!paused_) wait_readable();
 }
 
@@ -312,7 +314,7 @@ void Connection::check_timeouts(core::TimePoint now) {
   }
   // One and a half keep alive periods without a packet [MQTT-3.1.2-22];
   // a publisher we stopped reading is not to blame.
-  if (paused_) last_activity_ = now;
+  if (paused_ || deferred_) last_activity_ = now;
   // Nothing to write: give the write memory back (an idle connection keeps none).
   if (!writing_ && output_size() == 0) {
     output_.reset();

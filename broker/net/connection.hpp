@@ -108,6 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool flush_scheduled_ = false;
   bool reading_ = false;
   bool paused_ = false;
+  bool deferred_ = false;  // waiting for the engine to catch up (Worker::defer)
 
   // 5.0 Topic Aliases: the client's (index = alias - 1) and ours.
   std::unique_ptr<std::vector<core::SharedBytes>> inbound_aliases_;  // when the client uses any

@@ -9,6 +9,12 @@ import paho.mqtt.client as mqtt
 import pytest
 
 import mqtt_raw as raw
+
+
+def reason_string(text):
+    """The property list holding one Reason String (0x1F), as the broker sends it."""
+    prop = bytes([0x1F]) + raw.string(text)
+    return raw.varint(len(prop)) + prop
 from clients import Paho, finish, mosquitto_pub, mosquitto_sub
 from test_sys import sys_values
 
@@ -43,13 +49,14 @@ def test_topic_limits_refuse_publish_and_subscribe(make_broker):
     c = raw.RawClient(b.port)
     c.send(raw.connect("tl", version=5))
     c.recv_packet()
-    # SUBSCRIBE with a filter of 5 levels: 0x8F Topic Filter invalid.
+    # SUBSCRIBE with a filter of 5 levels: 0x8F Topic Filter invalid, with a Reason String.
     c.send(raw.subscribe(1, "a/b/c/d/e", options=1, version=5))
-    assert c.recv_packet() == bytes([0x90, 0x04, 0x00, 0x01, 0x00, 0x8F])
+    assert c.recv_packet() == raw.packet(
+        0x90, raw.u16(1) + reason_string("max_topic_levels exceeded by a/b/c/d/e") + b"\x8F")
     # PUBLISH QoS 1 with a topic of 41 bytes: PUBACK 0x90 Topic Name invalid.
     topic = "x" * 41
     c.send(raw.packet(0x32, raw.string(topic) + raw.u16(7) + b"\x00" + b"payload"))
-    assert c.recv_packet() == bytes([0x40, 0x03, 0x00, 0x07, 0x90])
+    assert c.recv_packet() == raw.packet(0x40, raw.u16(7) + b"\x90" + reason_string("max_topic_length exceeded"))
     log = b.log()
     assert "max_topic_levels exceeded" in log and "max_topic_length exceeded" in log
     time.sleep(1.2)
@@ -64,7 +71,13 @@ def test_message_size_limit_is_quota_exceeded(make_broker):
     c.send(raw.connect("ms", version=5))
     c.recv_packet()
     c.send(raw.packet(0x32, raw.string("ms/big") + raw.u16(3) + b"\x00" + b"y" * 11))
-    assert c.recv_packet() == bytes([0x40, 0x03, 0x00, 0x03, 0x97])
+    assert c.recv_packet() == raw.packet(0x40, raw.u16(3) + b"\x97" + reason_string("message_size_limit exceeded"))
+    # A client that asks for no problem information gets the code alone [MQTT-3.1.2-29].
+    quiet = raw.RawClient(b.port)
+    quiet.send(raw.connect("ms-quiet", version=5, properties=bytes([0x17, 0x00])))
+    quiet.recv_packet()
+    quiet.send(raw.packet(0x32, raw.string("ms/big") + raw.u16(4) + b"\x00" + b"y" * 11))
+    assert quiet.recv_packet() == bytes([0x40, 0x03, 0x00, 0x04, 0x97])
     mosquitto_pub(b.port, "-t", "ms/ok", "-m", "tiny")
     lines, code, err = finish(sub)
     assert lines == ["tiny"], err

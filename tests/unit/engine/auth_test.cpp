@@ -71,7 +71,9 @@ TEST_F(ExtendedAuth, WrongResponseIsRefusedWithTheMethodsReason) {
   outbox_.take(c);
   engine().auth(c, auth(ReasonCode::kContinueAuthentication, "wrong"), now_);
   const auto packets = outbox_.take(c);
-  EXPECT_EQ(std::get<protocol::Connack>(packets.at(0).body).reason, ReasonCode::kBadUserNameOrPassword);
+  const auto& refusal = std::get<protocol::Connack>(packets.at(0).body);
+  EXPECT_EQ(refusal.reason, ReasonCode::kBadUserNameOrPassword);
+  EXPECT_EQ(refusal.properties.reason_string, "extended authentication failed");
   EXPECT_TRUE(outbox_.connections[c].closed);
 }
 
@@ -96,6 +98,17 @@ TEST_F(ExtendedAuth, ConnectionLostMidExchangeLeavesNoSession) {
   EXPECT_EQ(engine().find_session("authed"), nullptr);
   const ConnectionId again = connect_with("secret");
   EXPECT_NE(engine().session_of(again), nullptr);
+}
+
+TEST_F(ExtendedAuth, AuthWithAnotherMethodMidExchangeIsAProtocolError) {  // [MQTT-4.12.0-5]
+  const ConnectionId c = connect_with("step");
+  outbox_.take(c);
+  engine().auth(c, auth(ReasonCode::kContinueAuthentication, "answer", "OTHER"), now_);
+  const auto packets = outbox_.take(c);
+  const auto& refusal = std::get<protocol::Connack>(packets.at(0).body);
+  EXPECT_EQ(refusal.reason, ReasonCode::kProtocolError);
+  EXPECT_EQ(refusal.properties.reason_string, "AUTH out of sequence");
+  EXPECT_TRUE(outbox_.connections[c].closed);
 }
 
 TEST_F(ExtendedAuth, UnknownMethodIsBadAuthenticationMethod) {

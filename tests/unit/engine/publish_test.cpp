@@ -317,8 +317,25 @@ TEST_F(LimitedServer, Publish_AboveTheSizeLimitIsRefusedWithQuotaExceeded) {
   outbox_.take(sub);
   const ConnectionId pub = connected("p");
   publish(pub, "t", "this payload is too long", QoS::k1, false, 3);
-  EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(pub).at(0).body).reason, ReasonCode::kQuotaExceeded);
+  const auto acks = outbox_.take(pub);
+  const auto& ack = std::get<protocol::Puback>(acks.at(0).body);
+  EXPECT_EQ(ack.reason, ReasonCode::kQuotaExceeded);
+  EXPECT_EQ(ack.properties.reason_string, "message_size_limit exceeded");
   EXPECT_TRUE(outbox_.take(sub).empty());
+}
+
+TEST_F(LimitedServer, Publish_NoReasonStringWhenTheClientAskedForNoProblemInformation) {  // [MQTT-3.1.2-29]
+  const auto pub = static_cast<ConnectionId>(next_connection_++);
+  protocol::Connect connect;
+  connect.client_id = "quiet";
+  connect.properties.request_problem_information = 0;
+  engine().connect(pub, as_packet(connect), ClientInfo{"x"}, now_);
+  outbox_.take(pub);
+  publish(pub, "t", "this payload is too long", QoS::k1, false, 3);
+  const auto acks = outbox_.take(pub);
+  const auto& ack = std::get<protocol::Puback>(acks.at(0).body);
+  EXPECT_EQ(ack.reason, ReasonCode::kQuotaExceeded);
+  EXPECT_FALSE(ack.properties.reason_string.has_value());
 }
 
 TEST_F(EngineTest, Qos0_FullOutputDropsAndCounts) {
