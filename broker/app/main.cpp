@@ -158,6 +158,7 @@ roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
   s.sys_interval = c.sys_interval;
   s.version = std::string("roost version ") + ROOST_VERSION;
   s.engine = c.engine;
+  s.engine.connection_messages = c.log.connection_messages;
   return s;
 }
 

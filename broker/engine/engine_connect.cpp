@@ -183,9 +183,11 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
     if (!auth->data.empty()) ack.properties.authentication_data = core::as_bytes(auth->data);
   }
   outbox_.send(connection, ack);
-  log_.log(core::LogType::kNotice,
-           core::str_cat("New client connected from ", client.address, " as ", session.client_id(), " (",
-                         protocol::to_string(v), ", c", c.clean_start ? 1 : 0, ", k", c.keep_alive, ")"));
+  if (settings_.connection_messages) {
+    log_.log(core::LogType::kNotice,
+             core::str_cat("New client connected from ", client.address, " as ", session.client_id(), " (",
+                           protocol::to_string(v), ", c", c.clean_start ? 1 : 0, ", k", c.keep_alive, ")"));
+  }
   // Resume: unacknowledged messages go again, then the queue [MQTT-4.4.0-1].
   resend_inflight(session, now);
   pump(session, now);
@@ -265,7 +267,9 @@ void Engine::connection_lost(core::ConnectionId connection, core::TimePoint now)
   Session* session = online(connection);
   if (session == nullptr) return;
   connections_.erase(connection);
-  log_.log(core::LogType::kNotice, core::str_cat("Client ", session->client_id(), " closed its connection"));
+  if (settings_.connection_messages) {
+    log_.log(core::LogType::kNotice, core::str_cat("Client ", session->client_id(), " closed its connection"));
+  }
   end_connection(*session, true, now);
 }
 

@@ -32,6 +32,8 @@ struct EngineSettings {
   std::string auto_id_prefix = "auto-";
   // 3.1.1 sessions with Clean Session 0 never expire unless this is set (seconds; 0: never).
   std::uint32_t persistent_client_expiration = 0;
+  // Log clients connecting and closing (the [log] connection_messages setting).
+  bool connection_messages = true;
   // Response Information (5.0) for clients that ask for it in CONNECT: the
   // prefix of the topics they may use for responses, followed by their client
   // id ("" answers nothing, as Mosquitto does).

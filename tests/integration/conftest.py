@@ -30,7 +30,7 @@ def free_port():
 class Broker:
     """A running `roost serve` with its own config, port and log file."""
 
-    def __init__(self, extra_config="", port=None, log_destinations=("file",)):
+    def __init__(self, extra_config="", port=None, log_destinations=("file",), log_settings=""):
         self.dir = tempfile.TemporaryDirectory(prefix="roost-test-")
         self.port = port or free_port()
         self.config_path = os.path.join(self.dir.name, "roost.toml")
@@ -42,6 +42,7 @@ class Broker:
             f.write(f'\n[[listener]]\naddress = "127.0.0.1"\nport = {self.port}\n')
             destinations = ", ".join(f'"{d}"' for d in log_destinations)
             f.write('\n[log]\ndestinations = [%s]\nfile = "%s"\ntypes = ["all"]\n' % (destinations, self.log_path))
+            f.write(log_settings)
         self.process = None
 
     def start(self):

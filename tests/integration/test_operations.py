@@ -61,3 +61,34 @@ def test_sigterm_publishes_wills_and_exits_zero_quickly():
         assert lines == ["status/x lost"]
     finally:
         b.cleanup()
+
+
+def test_log_to_stdout_and_stderr_with_timestamp_format_and_types(make_broker):
+    b = make_broker(log_destinations=("stdout", "stderr", "file"),
+                    log_settings='timestamp_format = "[%Y]"\n')
+    c = raw.RawClient(b.port)
+    c.send(raw.connect("log-me", version=4))
+    c.recv_packet()
+    c.close()
+    time.sleep(0.2)
+    assert b.stop() == 0
+    out = b.output()
+    year = time.strftime("[%Y]")
+    connected = [line for line in out.splitlines() if "New client connected" in line and "log-me" in line]
+    # stdout and stderr both carry the line, with the configured timestamp.
+    assert len(connected) == 2, out
+    assert all(line.startswith(year + " notice: ") for line in connected), connected
+
+
+def test_connection_messages_off_and_types_filter(make_broker):
+    b = make_broker(log_settings='connection_messages = false\n')
+    c = raw.RawClient(b.port)
+    c.send(raw.connect("quiet-client", version=4))
+    c.recv_packet()
+    c.send(raw.subscribe(1, "q/t"))
+    c.recv_packet()
+    c.close()
+    time.sleep(0.2)
+    log = b.log()
+    assert "quiet-client 0 q/t" in log  # subscribe lines still come
+    assert "New client connected" not in log
