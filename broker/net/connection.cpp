@@ -128,7 +128,14 @@ void Connection::dispatch(protocol::Packet& packet, core::TimePoint now) {
   const PacketType type = protocol::type_of(packet.body);
   if (type == PacketType::kPublish) return on_publish(packet, now);
   if (type == PacketType::kConnect) return on_connect(packet, now);
-  if (type == PacketType::kPingreq) return send(protocol::Pingresp{});
+  if (type == PacketType::kPingreq) {
+    // CONNACK comes first [MQTT-3.2.0-1]: on another worker it may still be on its way.
+    if (state_ == State::kAwaitingConnect) {
+      if (pending_pings_ < 255) ++pending_pings_;
+      return;
+    }
+    return send(protocol::Pingresp{});
+  }
   if (!link_) {
     Server::apply(server().engine(), id_, packet, now);  // worker 0: in place
   } else {
@@ -150,6 +157,7 @@ void Connection::on_connect(protocol::Packet& packet, core::TimePoint now) {
   encoder_.emplace(protocol::Role::kServer, c.version);
   keep_alive_ = c.keep_alive;
   outbound_alias_maximum_ = c.properties.topic_alias_maximum.value_or(0);
+  inbound_alias_maximum_ = worker_.settings().engine.topic_alias_maximum;
   if (!link_) return server().engine().connect(id_, std::move(packet), engine::ClientInfo{address_}, now);
   EngineCall call{EngineCall::Kind::kConnect, id_, now};
   call.packet = std::move(packet);
@@ -164,7 +172,7 @@ void Connection::on_publish(protocol::Packet& packet, core::TimePoint now) {
   if (const auto alias = p.properties.topic_alias) {
     // Topic Alias [MQTT-3.3.2-9]..[MQTT-3.3.2-12]: above our maximum is
     // invalid; an empty topic needs a known alias.
-    const std::uint16_t maximum = worker_.settings().engine.topic_alias_maximum;
+    const std::uint16_t maximum = inbound_alias_maximum_;
     if (*alias > maximum) {
       engine_lost(now);
       return close_from_engine(ReasonCode::kTopicAliasInvalid);
@@ -228,7 +236,8 @@ void Connection::send(const protocol::PacketBody& packet) {
 
 void Connection::send_frame(const protocol::Frame& frame, bool connack_accepted,
                             std::optional<std::uint16_t> server_keep_alive) {
-  if (state_ == State::kClosed) return;
+  // Nothing after a DISCONNECT or a refusal this side already sent [MQTT-3.14.4-1].
+  if (state_ != State::kAwaitingConnect && state_ != State::kConnected) return;
   if (connack_accepted && state_ == State::kAwaitingConnect) {
     // Accepted: the session's packet limit replaces the CONNECT limit.
     state_ = State::kConnected;
@@ -236,6 +245,9 @@ void Connection::send_frame(const protocol::Frame& frame, bool connack_accepted,
     limits.maximum_connect_size = limits.maximum_packet_size;
     decoder_.set_limits(limits);
     if (server_keep_alive) keep_alive_ = *server_keep_alive;
+    queue(frame);
+    for (; pending_pings_ > 0; --pending_pings_) send(protocol::Pingresp{});
+    return;
   }
   queue(frame);
 }
@@ -308,17 +320,18 @@ void Connection::check_timeouts(core::TimePoint now) {
     if (now - last_activity_ > kDrainTimeout) close_now();
     return;
   }
+  // A publisher we stopped reading, or one waiting for the engine, is not to blame.
+  if (paused_ || deferred_) last_activity_ = now;
   if (state_ == State::kAwaitingConnect) {
     if (now - last_activity_ > core::Seconds(worker_.settings().connect_timeout)) close_now();
     return;
   }
-  // One and a half keep alive periods without a packet [MQTT-3.1.2-22];
-  // a publisher we stopped reading is not to blame.
-  if (paused_ || deferred_) last_activity_ = now;
   // Nothing to write: give the write memory back (an idle connection keeps none).
   if (!writing_ && output_size() == 0) {
     output_.reset();
   }
+  // One and a half keep alive periods without a packet [MQTT-3.1.2-22]
+  // (paused or deferred connections were exempted above).
   if (state_ == State::kConnected && keep_alive_ != 0 &&
       now - last_activity_ > std::chrono::milliseconds(1500) * keep_alive_) {
     if (worker_.settings().connection_messages) {

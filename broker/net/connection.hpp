@@ -112,6 +112,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // 5.0 Topic Aliases: the client's (index = alias - 1) and ours.
   std::unique_ptr<std::vector<core::SharedBytes>> inbound_aliases_;  // when the client uses any
+  std::uint16_t inbound_alias_maximum_ = 0;  // as announced at CONNECT (a reload does not change it)
+  std::uint8_t pending_pings_ = 0;           // PINGREQs that came before CONNACK (other workers)
   std::uint16_t outbound_alias_maximum_ = 0;
   std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;  // when the client allows any
 };

@@ -18,7 +18,9 @@ void OutputQueue::append(const protocol::Frame& frame) {
   bool kept = false;
   for (std::size_t i = 0; i < n; ++i) {
     const core::ByteView b = buffers[i];
-    if (b.size() <= kCopyLimit) {
+    // The frame's own bytes are always copied (they die with the frame);
+    // large views into shared message bytes are referenced.
+    if (b.size() <= kCopyLimit || !frame.is_view(i)) {
       // Extend the last piece when it is also in the block.
       if (!pending_.pieces.empty() && pending_.pieces.back().view == nullptr) {
         pending_.pieces.back().length += b.size();

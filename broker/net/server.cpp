@@ -298,7 +298,10 @@ void Server::apply(engine::Engine& engine, core::ConnectionId id, const protocol
 
 void Server::run_calls(Worker& from, std::vector<EngineCall> calls) {
   asio::post(io(), [this, &from, calls = std::move(calls)]() mutable {
+    // The engine's clock, not the worker's: time never runs backwards for it.
+    const core::TimePoint t = now();
     for (EngineCall& call : calls) {
+      call.now = t;
       switch (call.kind) {
         case EngineCall::Kind::kPacket:
           apply(engine_, call.connection, call.packet, call.now);
@@ -318,6 +321,9 @@ void Server::run_calls(Worker& from, std::vector<EngineCall> calls) {
           break;
         case EngineCall::Kind::kWritable:
           engine_.writable(call.connection, call.now);
+          break;
+        case EngineCall::Kind::kForget:
+          gone(call.connection, true);
           break;
       }
     }
@@ -356,12 +362,8 @@ void Server::resume_if_clear() {
   }
 }
 
-void Server::forget(const Worker& worker, core::ConnectionId id) {
-  if (worker.runs_engine()) return gone(id);
-  asio::post(io(), [this, id] { gone(id); });
-}
-
-void Server::gone(core::ConnectionId id) {
+void Server::gone(core::ConnectionId id, bool tell_engine) {
+  if (tell_engine) engine_.connection_lost(id, now());
   routes_.erase(id);
   resume_if_clear();
   if (stopping_ && routes_.empty()) tick_timer_.cancel();

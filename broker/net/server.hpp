@@ -75,8 +75,10 @@ class Server : public engine::Outbox {
   // once no subscriber is congested.
   void pause(std::shared_ptr<Connection> connection);
   void resume_if_clear();
-  // A connection of `worker` has closed (called on that worker's thread).
-  void forget(const Worker& worker, core::ConnectionId id);
+  // A connection has closed (on the engine's thread). `tell_engine`: end
+  // its session too if the engine still thinks it is online (another
+  // worker's connection may have sent CONNECT just before a close crossed it).
+  void gone(core::ConnectionId id, bool tell_engine);
   // The engine's own connection: the protocol version, learnt from CONNECT
   // (on the engine's thread), for encoding control packets for other workers.
   void set_version(core::ConnectionId id, protocol::ProtocolVersion version);
@@ -104,7 +106,6 @@ class Server : public engine::Outbox {
   void accept(asio::ip::tcp::acceptor& acceptor);
   void on_accepted(std::size_t worker, asio::ip::tcp::socket socket);
   void on_tick();
-  void gone(core::ConnectionId id);
   void enqueue(std::size_t worker, Command command);
   void flush_commands();
 

@@ -26,7 +26,12 @@ void Worker::add(const std::shared_ptr<Connection>& connection) {
 
 void Worker::forget(core::ConnectionId id) {
   connections_.erase(id);
-  server_.forget(*this, id);
+  if (runs_engine()) {
+    server_.gone(id, false);  // the engine was told already
+  } else {
+    // Behind this connection's other calls, so the engine sees them first.
+    to_engine(EngineCall{EngineCall::Kind::kForget, id, server_.now()});
+  }
   if (stopping_ && connections_.empty()) tick_timer_.cancel();
 }
 

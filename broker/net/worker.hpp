@@ -94,7 +94,7 @@ struct Command {
 
 // One thing a connection on another worker hands to the engine.
 struct EngineCall {
-  enum class Kind : std::uint8_t { kPacket, kConnect, kPublish, kLost, kWritable };
+  enum class Kind : std::uint8_t { kPacket, kConnect, kPublish, kLost, kWritable, kForget };
   EngineCall(Kind k, core::ConnectionId id, core::TimePoint t) noexcept : kind(k), connection(id), now(t) {}
   Kind kind;
   core::ConnectionId connection{};
@@ -145,7 +145,10 @@ class Worker {
   // kEngineBacklogLow, so a fast publisher cannot queue without bound.
   static constexpr std::size_t kEngineBacklogHigh = 1024;
   static constexpr std::size_t kEngineBacklogLow = 256;
-  bool engine_busy() const noexcept { return engine_backlog_.load(std::memory_order_relaxed) >= kEngineBacklogHigh; }
+  // Once some connections wait, the others wait too, so none is starved.
+  bool engine_busy() const noexcept {
+    return !deferred_.empty() || engine_backlog_.load(std::memory_order_relaxed) >= kEngineBacklogHigh;
+  }
   // Queues a call for the engine; this turn's calls go in one post.
   void to_engine(EngineCall call);
   // On the engine's thread, after `count` of this worker's calls ran.

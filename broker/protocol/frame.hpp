@@ -29,6 +29,11 @@ class Frame {
   // The views stay valid while this frame is alive and unchanged.
   std::size_t buffers(Buffers& out) const noexcept;
 
+  // Whether segment `i` of buffers() points outside the frame (a PUBLISH's
+  // topic or payload, kept alive by kept()); other segments are the frame's
+  // own bytes and die with it.
+  bool is_view(std::size_t i) const noexcept { return segments_[i].view != nullptr; }
+
   // The whole packet in one vector (a copy; for tests and tools).
   std::vector<std::uint8_t> flatten() const;
 

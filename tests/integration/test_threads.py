@@ -78,3 +78,14 @@ def test_sigterm_with_busy_threads_exits_cleanly(make_broker):
     assert b.stop() == 0
     for c in clients:
         c.client.loop_stop()
+
+
+def test_connack_comes_before_pingresp_on_every_worker(make_broker):  # [MQTT-3.2.0-1]
+    b = make_broker(FOUR_THREADS)
+    for i in range(8):  # round-robin: every worker gets some
+        c = raw.RawClient(b.port)
+        c.send(raw.connect(f"ping-{i}", version=4) + raw.packet(0xC0) + raw.packet(0xC0))
+        assert c.recv_packet() == bytes([0x20, 0x02, 0x00, 0x00])
+        assert c.recv_packet() == bytes([0xD0, 0x00])
+        assert c.recv_packet() == bytes([0xD0, 0x00])
+        c.close()

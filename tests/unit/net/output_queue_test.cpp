@@ -69,6 +69,26 @@ TEST(OutputQueue, LargePayloadIsReferencedAndKeptAlive) {
   EXPECT_EQ(drain(q, 1 << 20), expected);  // ASan would catch a freed payload
 }
 
+TEST(OutputQueue, LargeFrameOwnBytesAreCopiedNotReferenced) {
+  // A SUBACK for 600 filters: 600 reason codes in the frame's own heap bytes.
+  OutputQueue q;
+  std::string expected;
+  {
+    protocol::Suback ack;
+    ack.packet_id = 7;
+    ack.reason_codes.assign(600, protocol::ReasonCode::kGrantedQoS1);
+    protocol::Frame frame;
+    ASSERT_TRUE(
+        protocol::Encoder(protocol::Role::kServer, protocol::ProtocolVersion::kV311).encode(ack, frame).has_value());
+    const auto bytes = frame.flatten();
+    expected.assign(bytes.begin(), bytes.end());
+    q.append(frame);
+  }  // the frame is gone: the queue must not point into it (ASan checks)
+  std::string junk(4096, 'x');  // reuse the freed memory
+  EXPECT_EQ(drain(q, 1000), expected);
+  EXPECT_EQ(junk.size(), 4096U);
+}
+
 TEST(OutputQueue, PartialWritesResumeExactlyWhereTheyStopped) {
   for (const std::size_t chunk : {1u, 7u, 100u, 5000u}) {
     OutputQueue q;
