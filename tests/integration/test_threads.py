@@ -20,7 +20,7 @@ LOADGEN = os.environ.get("ROOST_LOADGEN", os.path.join(ROOT, "build", "release",
 FOUR_THREADS = "threads = 4\nmax_queued_messages = 1000\n"
 
 
-def loadgen(port, scenario, qos, seconds=2):
+def loadgen(port, scenario, qos, seconds=1):
     r = subprocess.run([LOADGEN, "--port", str(port), "--scenario", scenario, "--qos", str(qos),
                         "--seconds", str(seconds)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
