@@ -146,3 +146,17 @@ def test_ipv6_and_ipv4_listeners_share_one_broker(make_broker):
     assert code == 0, err + r.stderr
     assert lines == ["from v4"]
     assert f"Listening on [::1]:{port6}" in b.log()
+
+
+def test_max_queued_bytes_bounds_an_offline_queue(make_broker):
+    b = make_broker("max_queued_bytes = 10\n")
+    away = Paho(b.port, "bytes-away", clean=False).connect()
+    away.subscribe("qb/t", qos=1)
+    away.stop()
+    for i in range(5):
+        mosquitto_pub(b.port, "-q", "1", "-t", "qb/t", "-m", f"m{i}xx")  # 4 bytes each
+    back = Paho(b.port, "bytes-away", clean=False).connect()
+    back.wait_for(3, timeout=1)
+    # 10 bytes hold two 4-byte messages; the newer ones were dropped.
+    assert [m.payload.decode() for m in back.messages] == ["m0xx", "m1xx"]
+    back.stop()

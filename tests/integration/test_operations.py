@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import signal
 import time
 
 import mqtt_raw as raw
@@ -92,3 +93,31 @@ def test_connection_messages_off_and_types_filter(make_broker):
     log = b.log()
     assert "quiet-client 0 q/t" in log  # subscribe lines still come
     assert "New client connected" not in log
+
+
+def test_dash_p_listens_on_loopback_and_sigint_stops_cleanly():
+    from conftest import free_port
+    port = free_port()
+    read_fd, write_fd = os.pipe()
+    p = subprocess.Popen([ROOST_BIN, "serve", "-p", str(port), "--ready-fd", str(write_fd)], pass_fds=(write_fd,),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd, "rb") as ready:
+            assert ready.readline() == b"\n"
+        c = raw.RawClient(port)
+        c.send(raw.connect("dash-p", version=4))
+        assert c.recv_packet() == bytes([0x20, 0x02, 0x00, 0x00])
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=5) == 0
+        out = p.stdout.read().decode()
+        # Loopback only, as mosquitto -p does without a configuration.
+        assert f"Listening on 127.0.0.1:{port}" in out, out
+        from test_limits import ipv6_available
+        assert f"Listening on [::1]:{port}" in out or not ipv6_available(), out
+        assert "0.0.0.0" not in out
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdout.close()
