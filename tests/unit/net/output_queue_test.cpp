@@ -83,7 +83,7 @@ TEST(OutputQueue, LargeFrameOwnBytesAreCopiedNotReferenced) {
     const auto bytes = frame.flatten();
     expected.assign(bytes.begin(), bytes.end());
     q.append(frame);
-  }  // the frame is gone: the queue must not point into it (ASan checks)
+  }                             // the frame is gone: the queue must not point into it (ASan checks)
   std::string junk(4096, 'x');  // reuse the freed memory
   EXPECT_EQ(drain(q, 1000), expected);
   EXPECT_EQ(junk.size(), 4096U);
