@@ -6,7 +6,10 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <unistd.h>
 
 namespace roost::app {
 
@@ -24,12 +27,11 @@ LogFanout::LogFanout(const config::LogSettings& settings) : core::LogSink(settin
       throw std::runtime_error("cannot open log file " + settings.file + ": " + std::strerror(errno));
     }
   }
-  if (to_syslog_) openlog("roost", LOG_PID, LOG_DAEMON);
 }
 
 LogFanout::~LogFanout() {
   if (file_ != nullptr) std::fclose(file_);
-  if (to_syslog_) closelog();
+  if (syslog_fd_ >= 0) ::close(syslog_fd_);
 }
 
 std::string LogFanout::timestamp() const {
@@ -61,15 +63,46 @@ void LogFanout::write(core::LogType type, std::string_view line) {
     std::fwrite(text.data(), 1, text.size(), file_);
     std::fflush(file_);
   }
-  if (to_syslog_) {
-    int priority = LOG_INFO;
-    if (type == core::LogType::kError) priority = LOG_ERR;
-    if (type == core::LogType::kWarning) priority = LOG_WARNING;
-    if (type == core::LogType::kNotice) priority = LOG_NOTICE;
-    if (type == core::LogType::kDebug) priority = LOG_DEBUG;
-    syslog(priority, "%.*s", static_cast<int>(line.size()), line.data());
-  }
+  if (to_syslog_) to_syslog(type, line);
   if (to_topic_ && topic_publisher_) topic_publisher_(type, core::str_cat(time, time.empty() ? "" : ": ", line));
+}
+
+// One datagram per line to the syslog daemon's socket, in the format of
+// syslog(3) (facility daemon, "roost[pid]"). Our own writer rather than
+// syslog(3) so the socket is configurable (containers, tests). A daemon that
+// is not there (yet) costs a failed send; the next line tries again.
+void LogFanout::to_syslog(core::LogType type, std::string_view line) {
+  int severity = LOG_INFO;
+  if (type == core::LogType::kError) severity = LOG_ERR;
+  if (type == core::LogType::kWarning) severity = LOG_WARNING;
+  if (type == core::LogType::kNotice) severity = LOG_NOTICE;
+  if (type == core::LogType::kDebug) severity = LOG_DEBUG;
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char stamp[32];
+  const std::size_t n = std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
+  const std::string datagram = core::str_cat("<", LOG_DAEMON | severity, ">", std::string_view(stamp, n), " roost[",
+                                             static_cast<long>(::getpid()), "]: ", line);
+  const std::lock_guard lock(syslog_mutex_);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (syslog_fd_ < 0) {
+      sockaddr_un address{};
+      address.sun_family = AF_UNIX;
+      if (settings_.syslog_socket.size() >= sizeof address.sun_path) return;
+      std::memcpy(address.sun_path, settings_.syslog_socket.c_str(), settings_.syslog_socket.size() + 1);
+      syslog_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (syslog_fd_ < 0) return;
+      if (::connect(syslog_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        ::close(syslog_fd_);
+        syslog_fd_ = -1;
+        return;
+      }
+    }
+    if (::send(syslog_fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL) >= 0) return;
+    ::close(syslog_fd_);  // the daemon restarted: reconnect once
+    syslog_fd_ = -1;
+  }
 }
 
 }  // namespace roost::app

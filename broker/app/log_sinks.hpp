@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,14 @@ class LogFanout : public core::LogSink {
 
  private:
   std::string timestamp() const;
+  void to_syslog(core::LogType type, std::string_view line);
 
   config::LogSettings settings_;
   bool to_stdout_ = false;
   bool to_stderr_ = false;
   bool to_syslog_ = false;
+  std::mutex syslog_mutex_;  // guards syslog_fd_ (reconnects)
+  int syslog_fd_ = -1;
   bool to_topic_ = false;
   TopicPublisher topic_publisher_;
   std::FILE* file_ = nullptr;

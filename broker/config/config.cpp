@@ -127,6 +127,7 @@ void read_log(const toml::table& t, std::string_view source, LogSettings& out, s
     }
   }
   r.string("file", out.file);
+  r.string("syslog_socket", out.syslog_socket);
   r.boolean("connection_messages", out.connection_messages);
   r.boolean("timestamps", out.timestamps);
   r.string("timestamp_format", out.timestamp_format);

@@ -22,7 +22,8 @@ struct Listener {
 struct LogSettings {
   // Destinations: "stdout", "stderr", "file", "syslog", "topic" ($SYS/broker/log/<type>).
   std::vector<std::string> destinations = {"stderr"};
-  std::string file;  // with destination "file"
+  std::string file;                        // with destination "file"
+  std::string syslog_socket = "/dev/log";  // with destination "syslog": the local syslog daemon's socket
   std::uint32_t types =
       static_cast<std::uint32_t>(core::LogType::kError) | static_cast<std::uint32_t>(core::LogType::kWarning) |
       static_cast<std::uint32_t>(core::LogType::kNotice) | static_cast<std::uint32_t>(core::LogType::kInformation);

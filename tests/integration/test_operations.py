@@ -121,3 +121,26 @@ def test_dash_p_listens_on_loopback_and_sigint_stops_cleanly():
             p.kill()
             p.wait()
         p.stdout.close()
+
+
+def test_syslog_destination_sends_datagrams_to_the_configured_socket(make_broker, tmp_path):
+    import socket as sk
+    path = str(tmp_path / "log.sock")
+    daemon = sk.socket(sk.AF_UNIX, sk.SOCK_DGRAM)
+    daemon.bind(path)
+    daemon.settimeout(5)
+    try:
+        b = make_broker(log_destinations=("syslog", "file"), log_settings=f'syslog_socket = "{path}"\n')
+        c = raw.RawClient(b.port)
+        c.send(raw.connect("to-syslog", version=4))
+        c.recv_packet()
+        deadline = time.monotonic() + 5
+        lines = []
+        while time.monotonic() < deadline and not any("to-syslog" in line for line in lines):
+            lines.append(daemon.recv(4096).decode())
+        [line] = [line for line in lines if "New client connected" in line and "to-syslog" in line]
+        # syslog(3)'s format: <facility daemon * 8 + notice>, time, tag with pid.
+        assert line.startswith("<29>") and f" roost[{b.process.pid}]: New client connected" in line, line
+        c.close()
+    finally:
+        daemon.close()
