@@ -24,6 +24,24 @@ struct Delivery {
   std::optional<std::uint32_t> message_expiry;  // remaining seconds, when the message expires
 };
 
+// The PUBLISH a delivery stands for (views into the message; MQTT 5 fields
+// only for a 5.0 client). The message's own properties go verbatim through
+// Encoder::encode_forward().
+inline protocol::Publish publish_of(const Delivery& d, bool v5) {
+  protocol::Publish p;
+  p.qos = d.qos;
+  p.packet_id = d.packet_id;
+  p.dup = d.dup;
+  p.retain = d.retain;
+  p.topic = d.message->topic();
+  p.payload = d.message->payload();
+  if (v5) {
+    p.properties.subscription_identifiers.assign(d.subscription_identifiers.begin(), d.subscription_identifiers.end());
+    p.properties.message_expiry_interval = d.message_expiry;
+  }
+  return p;
+}
+
 class Outbox {
  public:
   virtual ~Outbox() = default;

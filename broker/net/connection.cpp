@@ -1,5 +1,6 @@
 #include "net/connection.hpp"
 
+#include <algorithm>
 #include <asio/write.hpp>
 
 #include "net/server.hpp"
@@ -156,7 +157,10 @@ void Connection::on_connect(protocol::Packet& packet, core::TimePoint now) {
   const auto& c = std::get<protocol::Connect>(packet.body);
   encoder_.emplace(protocol::Role::kServer, c.version);
   keep_alive_ = c.keep_alive;
-  outbound_alias_maximum_ = c.properties.topic_alias_maximum.value_or(0);
+  // The client may allow up to 65 535 aliases, each holding a topic here:
+  // we use no more than we accept ourselves (max_topic_alias).
+  outbound_alias_maximum_ =
+      std::min(c.properties.topic_alias_maximum.value_or(0), worker_.settings().engine.topic_alias_maximum);
   inbound_alias_maximum_ = worker_.settings().engine.topic_alias_maximum;
   if (!link_) return server().engine().connect(id_, std::move(packet), engine::ClientInfo{address_}, now);
   EngineCall call{EngineCall::Kind::kConnect, id_, now};
@@ -270,30 +274,20 @@ bool Connection::deliver(const engine::Delivery& d) {
   if (state_ != State::kConnected) return d.qos != protocol::QoS::k0;
   // QoS 0 is dropped when the client does not keep up; QoS 1/2 are bounded by the window.
   if (d.qos == protocol::QoS::k0 && output_size() > worker_.settings().max_output_buffer) return false;
-  protocol::Publish p;
-  p.qos = d.qos;
-  p.packet_id = d.packet_id;
-  p.dup = d.dup;
-  p.retain = d.retain;
-  p.topic = d.message->topic();
-  p.payload = d.message->payload();
   const bool v5 = encoder_->version() == ProtocolVersion::kV5;
-  if (v5) {
-    p.properties.subscription_identifiers.assign(d.subscription_identifiers.begin(), d.subscription_identifiers.end());
-    p.properties.message_expiry_interval = d.message_expiry;
-    if (outbound_alias_maximum_ != 0) {
-      // Our Topic Aliases: the first topics get one; later PUBLISHes to them carry an empty topic.
-      if (!outbound_aliases_) outbound_aliases_ = std::make_unique<std::unordered_map<std::string, std::uint16_t>>();
-      auto& aliases = *outbound_aliases_;
-      const auto it = aliases.find(std::string(p.topic));
-      if (it != aliases.end()) {
-        p.properties.topic_alias = it->second;
-        p.topic = {};
-      } else if (aliases.size() < outbound_alias_maximum_) {
-        const auto alias = static_cast<std::uint16_t>(aliases.size() + 1);
-        aliases.emplace(std::string(p.topic), alias);
-        p.properties.topic_alias = alias;
-      }
+  protocol::Publish p = engine::publish_of(d, v5);
+  if (v5 && outbound_alias_maximum_ != 0) {
+    // Our Topic Aliases: the first topics get one; later PUBLISHes to them carry an empty topic.
+    if (!outbound_aliases_) outbound_aliases_ = std::make_unique<OutboundAliases>();
+    auto& aliases = *outbound_aliases_;
+    const auto it = aliases.find(p.topic);  // no string built per delivery
+    if (it != aliases.end()) {
+      p.properties.topic_alias = it->second;
+      p.topic = {};
+    } else if (aliases.size() < outbound_alias_maximum_) {
+      const auto alias = static_cast<std::uint16_t>(aliases.size() + 1);
+      aliases.emplace(std::string(p.topic), alias);
+      p.properties.topic_alias = alias;
     }
   }
   protocol::Frame frame;

@@ -5,9 +5,11 @@
 
 #include <asio/ip/tcp.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -115,7 +117,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint16_t inbound_alias_maximum_ = 0;  // as announced at CONNECT (a reload does not change it)
   std::uint8_t pending_pings_ = 0;           // PINGREQs that came before CONNACK (other workers)
   std::uint16_t outbound_alias_maximum_ = 0;
-  std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;  // when the client allows any
+  struct TopicHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view topic) const noexcept { return std::hash<std::string_view>{}(topic); }
+  };
+  using OutboundAliases = std::unordered_map<std::string, std::uint16_t, TopicHash, std::equal_to<>>;
+  std::unique_ptr<OutboundAliases> outbound_aliases_;  // when the client allows any
 };
 
 }  // namespace roost::net

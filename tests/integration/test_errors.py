@@ -65,3 +65,18 @@ def test_packet_above_max_packet_size_gets_0x95(make_broker):  # [MQTT-3.2.2-15]
     c.send(raw.packet(0x30, raw.string("t") + b"\x00" + b"x" * 200))
     assert c.recv_packet() == bytes([0xE0, 0x01, 0x95])
     assert c.closed()
+
+
+def test_broker_uses_no_more_outbound_aliases_than_max_topic_alias(make_broker):
+    b = make_broker("max_topic_alias = 2\n")
+    c = raw.RawClient(b.port)
+    c.send(raw.connect("many-aliases", version=5, properties=b"\x22\x00\x64"))  # the client allows 100
+    assert c.recv_packet()[0] == 0x20
+    c.send(raw.packet(0x82, b"\x00\x01\x00" + raw.string("ma/#") + b"\x00"))
+    assert c.recv_packet()[0] == 0x90
+    for topic in ("ma/1", "ma/2", "ma/3"):
+        c.send(raw.packet(0x30, raw.string(topic) + b"\x00" + b"x"))
+    got = [c.recv_packet() for _ in range(3)]
+    # Aliases 1 and 2 are assigned; the third topic goes without one.
+    assert b"\x23\x00\x01" in got[0] and b"\x23\x00\x02" in got[1]
+    assert got[2] == raw.packet(0x30, raw.string("ma/3") + b"\x00" + b"x")

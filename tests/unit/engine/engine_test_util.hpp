@@ -39,15 +39,7 @@ class RecordingOutbox : public Outbox {
   void send(ConnectionId c, const protocol::PacketBody& packet) override { record(c, packet_frame(c, packet)); }
   bool deliver(ConnectionId c, const Delivery& d) override {
     if (refuse_qos0 && d.qos == QoS::k0) return false;
-    protocol::Publish p;
-    p.qos = d.qos;
-    p.packet_id = d.packet_id;
-    p.dup = d.dup;
-    p.retain = d.retain;
-    p.topic = d.message->topic();
-    p.payload = d.message->payload();
-    p.properties.subscription_identifiers.assign(d.subscription_identifiers.begin(), d.subscription_identifiers.end());
-    p.properties.message_expiry_interval = d.message_expiry;
+    const protocol::Publish p = publish_of(d, version(c) == ProtocolVersion::kV5);
     protocol::Frame frame;
     const auto ok = protocol::Encoder(protocol::Role::kServer, version(c))
                         .encode_forward(p, d.message->bytes(), frame, d.message->properties());
