@@ -337,11 +337,13 @@ void traffic(const Options& o) {
       expected == 0 ? 0 : 100.0 * (1.0 - static_cast<double>(received - duplicates) / static_cast<double>(expected));
   std::printf(
       "{\"scenario\":\"%s\",\"qos\":%d,\"sent\":%llu,\"expected\":%llu,\"received\":%llu,\"duplicates\":%llu,"
-      "\"gaps\":%llu,\"loss_percent\":%.3f,\"delivered_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+      "\"gaps\":%llu,\"loss_percent\":%.3f,\"delivered_per_s\":%.0f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
+      "\"p999_us\":%.1f,\"max_us\":%.1f}\n",
       o.scenario.c_str(), o.qos, static_cast<unsigned long long>(total_sent), static_cast<unsigned long long>(expected),
       static_cast<unsigned long long>(received), static_cast<unsigned long long>(duplicates),
       static_cast<unsigned long long>(disorder), loss, static_cast<double>(received) / elapsed,
-      static_cast<double>(percentile(lat, 0.5)) / 1e3, static_cast<double>(percentile(lat, 0.99)) / 1e3,
+      static_cast<double>(percentile(lat, 0.5)) / 1e3, static_cast<double>(percentile(lat, 0.9)) / 1e3,
+      static_cast<double>(percentile(lat, 0.99)) / 1e3, static_cast<double>(percentile(lat, 0.999)) / 1e3,
       static_cast<double>(lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end())) / 1e3);
 }
 
