@@ -1,6 +1,7 @@
 // roost: the broker and its tools in one binary.
 //   roost serve [--config FILE] [-p PORT]... [--ready-fd N] [-v]
 //   roost check --config FILE
+//   roost backup --config FILE OUT
 //   roost --version | --help
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "app/log_sinks.hpp"
 #include "config/config.hpp"
 #include "net/server.hpp"
+#include "store/sqlite_store.hpp"
 
 #ifndef ROOST_VERSION
 #define ROOST_VERSION "0.0.0"
@@ -38,6 +40,8 @@ constexpr std::string_view kUsage =
     "Commands:\n"
     "  serve            run the MQTT broker\n"
     "  check            validate a configuration file and exit\n"
+    "  backup OUT       copy the database of the configuration's [persistence]\n"
+    "                   to OUT, consistently, while the broker runs or not\n"
     "\n"
     "Options of serve:\n"
     "  -c, --config FILE   read the configuration from FILE (TOML); without it Roost\n"
@@ -47,8 +51,8 @@ constexpr std::string_view kUsage =
     "  --ready-fd N        write a newline to file descriptor N once listening\n"
     "  -v, --verbose       log every type of message, debug included\n"
     "\n"
-    "Options of check:\n"
-    "  -c, --config FILE   the file to validate\n"
+    "Options of check and backup:\n"
+    "  -c, --config FILE   the configuration file\n"
     "\n"
     "  -h, --help          show this help\n"
     "  --version           show the version\n";
@@ -59,6 +63,7 @@ struct Options {
   std::vector<std::uint16_t> ports;
   std::optional<int> ready_fd;
   bool verbose = false;
+  std::vector<std::string> arguments;  // after the command (backup's OUT)
 };
 
 [[noreturn]] void usage_error(const std::string& what) {
@@ -101,12 +106,20 @@ Options parse_args(int argc, char** argv) {
       o.verbose = true;
     } else if (o.command.empty() && !arg.starts_with('-')) {
       o.command = arg;
+    } else if (!arg.starts_with('-')) {
+      o.arguments.emplace_back(arg);
     } else {
       usage_error("unknown option \"" + std::string(arg) + "\"");
     }
   }
   if (o.command.empty()) usage_error("no command given");
-  if (o.command != "serve" && o.command != "check") usage_error("unknown command \"" + o.command + "\"");
+  if (o.command != "serve" && o.command != "check" && o.command != "backup") {
+    usage_error("unknown command \"" + o.command + "\"");
+  }
+  if (o.command == "backup" ? o.arguments.size() != 1 : !o.arguments.empty()) {
+    usage_error(o.command == "backup" ? "backup needs one output file"
+                                      : "unexpected argument \"" + o.arguments[0] + "\"");
+  }
   return o;
 }
 
@@ -184,7 +197,28 @@ int serve(const Options& o) {
   roost::core::Logger logger(&*sink);
   logger.log(roost::core::LogType::kNotice, std::string("roost ") + ROOST_VERSION + " starting" +
                                                 (o.config ? " with " + *o.config : " with the built-in configuration"));
+  // The database first: a newer schema stops the start here, before any listener.
+  std::optional<roost::store::SqliteStore> store;
+  if (!config.persistence.path.empty()) {
+    try {
+      roost::store::StoreSettings s;
+      s.path = config.persistence.path;
+      s.flush_interval = std::chrono::seconds(config.persistence.flush_interval);
+      store.emplace(s, logger);
+    } catch (const std::exception& e) {
+      logger.log(roost::core::LogType::kError, std::string("Persistence: ") + e.what());
+      std::fprintf(stderr, "roost: %s\n", e.what());
+      return 1;
+    }
+  }
   roost::net::Server server(server_settings(config, o), logger);
+  if (store) {
+    // Restored before the listeners open; from then on changes go to the store.
+    const auto now = roost::core::Clock::now();
+    server.engine().restore(store->load(now), now);
+    server.engine().set_persistence(&*store);
+    store->start();
+  }
   logger.log(roost::core::LogType::kInformation,
              roost::core::str_cat("Using ", server.thread_count(), " thread", server.thread_count() == 1 ? "" : "s"));
   if (sink->wants_topic()) {
@@ -226,8 +260,28 @@ int serve(const Options& o) {
   std::signal(SIGPIPE, SIG_IGN);
   notify_ready(o.ready_fd);
   server.run();
+  if (store) {
+    server.engine().set_persistence(nullptr);
+    store->close();  // the last changes committed
+  }
   sink->set_topic_publisher(nullptr);
   logger.log(roost::core::LogType::kNotice, "roost stopped");
+  return 0;
+}
+
+int backup(const Options& o) {
+  if (!o.config) usage_error("backup needs --config FILE");
+  const Config config = load(o);
+  if (config.persistence.path.empty()) {
+    std::fprintf(stderr, "roost: %s has no [persistence] path: there is nothing to back up\n", o.config->c_str());
+    return 1;
+  }
+  const std::string error = roost::store::SqliteStore::backup(config.persistence.path, o.arguments[0]);
+  if (!error.empty()) {
+    std::fprintf(stderr, "roost: %s\n", error.c_str());
+    return 1;
+  }
+  std::printf("%s: copied to %s\n", config.persistence.path.c_str(), o.arguments[0].c_str());
   return 0;
 }
 
@@ -243,7 +297,9 @@ int check(const Options& o) {
 int main(int argc, char** argv) {
   try {
     const Options options = parse_args(argc, argv);
-    return options.command == "check" ? check(options) : serve(options);
+    if (options.command == "check") return check(options);
+    if (options.command == "backup") return backup(options);
+    return serve(options);
   } catch (const std::exception& e) {
     // Start-up failures only: the running broker reports errors as values.
     std::fprintf(stderr, "roost: %s\n", e.what());

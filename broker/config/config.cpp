@@ -200,6 +200,27 @@ core::Result<Config, ConfigError> parse_config(std::string_view text, std::strin
       }
     }
   }
+  if (const toml::node* persistence = r.take("persistence")) {
+    if (const toml::table* t = persistence->as_table()) {
+      TableReader p(*t, source, "persistence");
+      p.string("path", c.persistence.path);
+      if (const toml::node* d = p.take("durability")) {
+        const auto value = d->value<std::string>();
+        if (value == "periodic") {
+          c.persistence.durability = *value;
+        } else if (value == "strict") {
+          p.error(*d, "durability", "\"strict\" is not available yet; use \"periodic\"");
+        } else {
+          p.error(*d, "durability", "must be \"periodic\"");
+        }
+      }
+      p.number("flush_interval", c.persistence.flush_interval, 1, 3600);
+      p.reject_unknown();
+      errors += p.errors();
+    } else {
+      r.error(*persistence, "persistence", "must be a [persistence] table");
+    }
+  }
   if (const toml::node* log = r.take("log")) {
     if (const toml::table* t = log->as_table()) {
       read_log(*t, source, c.log, errors);

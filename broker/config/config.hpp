@@ -32,6 +32,13 @@ struct LogSettings {
   std::string timestamp_format = "%Y-%m-%dT%H:%M:%S";
 };
 
+// Durable state ([persistence]); an empty path keeps everything in memory.
+struct PersistenceSettings {
+  std::string path;
+  std::string durability = "periodic";  // "periodic" (commit every flush_interval)
+  std::uint32_t flush_interval = 1;     // seconds
+};
+
 struct Config {
   std::string source;  // the file it came from ("" for the built-in defaults)
   std::vector<Listener> listeners;
@@ -43,6 +50,7 @@ struct Config {
   std::size_t max_output_buffer = std::size_t{1024} * 1024;  // bytes queued per connection before QoS 0 is dropped
   engine::EngineSettings engine;
   LogSettings log;
+  PersistenceSettings persistence;
 };
 
 struct ConfigError {

@@ -19,6 +19,7 @@
 #include "engine/auth_method.hpp"
 #include "engine/message.hpp"
 #include "engine/outbox.hpp"
+#include "engine/persistence.hpp"
 #include "engine/retained_store.hpp"
 #include "engine/session.hpp"
 #include "engine/settings.hpp"
@@ -88,6 +89,13 @@ class Engine {
   // Publishes a message the broker makes itself (e.g. $SYS), retained or not.
   void publish_internal(const MessageRef& message, core::TimePoint now);
 
+  // Durable state goes to `persistence` from now on (null: nowhere). Set it
+  // after restore().
+  void set_persistence(Persistence* persistence) noexcept { persistence_ = persistence; }
+  // Loads what a store kept, before any connection: sessions come back
+  // offline, their timers counted from when they went offline.
+  void restore(RestoredState state, core::TimePoint now);
+
   const EngineStats& stats() const noexcept { return stats_; }
   std::size_t session_count() const noexcept { return sessions_.size(); }
   std::size_t subscription_count() const noexcept { return subscriptions_.size(); }
@@ -140,6 +148,28 @@ class Engine {
   std::map<std::string, AuthMethodFactory, std::less<>> auth_methods_;
   std::unordered_map<core::ConnectionId, PendingAuth> pending_auth_;
 
+  // persistence: events of one public call are submitted together
+  class PersistScope {
+   public:
+    explicit PersistScope(Engine& engine) noexcept : engine_(engine) { ++engine_.persist_depth_; }
+    ~PersistScope();
+    PersistScope(const PersistScope&) = delete;
+    PersistScope& operator=(const PersistScope&) = delete;
+
+   private:
+    Engine& engine_;
+  };
+  PersistEvent& persist(PersistEvent::Kind kind, const Session* session);
+  // After a connect or disconnect: the session is written whole when it
+  // becomes durable, updated while it is, removed when it stops being.
+  void sync_session(Session& session, core::TimePoint now);
+  // An entry that changed (queued, sent, acknowledged half-way).
+  void persist_entry(Session& session, Outgoing& entry);
+  // An entry that is done with.
+  void forget_entry(const Session& session, const Outgoing& entry);
+  // retained_.set() plus its event.
+  void retain(const MessageRef& message);
+
   // routing and delivery
   std::size_t route(const MessageRef& message, SessionId origin, core::TimePoint now);
   void deliver(Session& session, const MessageRef& message, protocol::QoS qos, bool retain,
@@ -181,6 +211,10 @@ class Engine {
   std::vector<Match> matches_;         // scratch for route()
   std::vector<Target> targets_;        // scratch for route()
   std::vector<MessageRef> retained_scratch_;
+
+  Persistence* persistence_ = nullptr;
+  std::vector<PersistEvent> persist_events_;
+  int persist_depth_ = 0;
 };
 
 }  // namespace roost::engine

@@ -68,6 +68,7 @@ void Engine::refuse(core::ConnectionId connection, const protocol::Connect& conn
 
 void Engine::connect(core::ConnectionId connection, protocol::Packet packet, const ClientInfo& client,
                      core::TimePoint now) {
+  PersistScope scope(*this);
   const auto& c = std::get<protocol::Connect>(packet.body);
   const ProtocolVersion v = c.version;
   const bool v5 = v == ProtocolVersion::kV5;
@@ -138,8 +139,12 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   std::string client_id(c.client_id);
   const bool assigned = client_id.empty();
   if (assigned) {
-    client_id =
-        core::str_cat(settings_.auto_id_prefix, next_assigned_id_++, "-", static_cast<std::uint64_t>(connection));
+    // Never the id of a session that exists (one restored from the store
+    // may hold an id this run would assign again).
+    do {
+      client_id =
+          core::str_cat(settings_.auto_id_prefix, next_assigned_id_++, "-", static_cast<std::uint64_t>(connection));
+    } while (sessions_.contains(client_id));
   }
 
   bool session_present = false;
@@ -168,6 +173,7 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
     session.will = std::make_unique<PendingWill>(PendingWill{
         Message::from_will(packet, session.id(), now), v5 ? c.will->properties.will_delay_interval.value_or(0) : 0});
   }
+  sync_session(session, now);
 
   session.auth_method = c.properties.authentication_method.value_or("");
   session.reauth.reset();
@@ -246,6 +252,7 @@ protocol::Connack Engine::make_connack(const Session& session, const protocol::C
 }
 
 void Engine::disconnect(core::ConnectionId connection, const protocol::Disconnect& d, core::TimePoint now) {
+  PersistScope scope(*this);
   Session* session = online(connection);
   if (session == nullptr) return;
   if (const auto& expiry = d.properties.session_expiry_interval) {
@@ -263,6 +270,7 @@ void Engine::disconnect(core::ConnectionId connection, const protocol::Disconnec
 }
 
 void Engine::connection_lost(core::ConnectionId connection, core::TimePoint now) {
+  PersistScope scope(*this);
   pending_auth_.erase(connection);
   Session* session = online(connection);
   if (session == nullptr) return;
@@ -278,6 +286,7 @@ void Engine::register_auth_method(std::string name, AuthMethodFactory factory) {
 }
 
 void Engine::auth(core::ConnectionId connection, const protocol::Auth& a, core::TimePoint now) {
+  PersistScope scope(*this);
   if (const auto pending = pending_auth_.find(connection); pending != pending_auth_.end()) {
     const auto& c = std::get<protocol::Connect>(pending->second.connect.body);
     // The same method, continuing [MQTT-4.12.0-2], [MQTT-4.12.0-5].

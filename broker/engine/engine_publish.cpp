@@ -37,6 +37,7 @@ protocol::PacketBody ack_for(QoS qos, std::uint16_t id, ReasonCode reason, std::
 
 bool Engine::publish(core::ConnectionId connection, const protocol::Packet& packet, std::string_view topic,
                      core::SharedBytes topic_storage, core::TimePoint now) {
+  PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return false;
   const auto& p = std::get<protocol::Publish>(packet.body);
@@ -90,12 +91,15 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
 
   ++stats_.publish_received;
   const MessageRef message = Message::from_publish(packet, topic, std::move(topic_storage), session->id(), now);
-  if (message->retain()) retained_.set(message);
+  if (message->retain()) retain(message);
   route_hit_congestion_ = false;
   const std::size_t receivers = route(message, session->id(), now);
   const bool pause = route_hit_congestion_;
   if (p.qos == QoS::k0) return pause;
-  if (p.qos == QoS::k2) session->incoming_qos2.insert(p.packet_id);
+  if (p.qos == QoS::k2) {
+    session->incoming_qos2.insert(p.packet_id);
+    if (session->persisted) persist(PersistEvent::Kind::kIncomingPut, session).number = p.packet_id;
+  }
   // 5.0 may say nobody was listening [MQTT-3.4.2.1].
   const ReasonCode reason = v5 && receivers == 0 ? ReasonCode::kNoMatchingSubscribers : ReasonCode::kSuccess;
   outbox_.send(connection, ack_for(p.qos, p.packet_id, reason));
@@ -103,7 +107,8 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
 }
 
 void Engine::publish_internal(const MessageRef& message, core::TimePoint now) {
-  if (message->retain()) retained_.set(message);
+  PersistScope scope(*this);
+  if (message->retain()) retain(message);
   route(message, SessionId::kBroker, now);
 }
 
@@ -180,6 +185,7 @@ void Engine::enqueue(Session& session, Outgoing entry) {
   }
   session.queued_bytes += bytes;
   session.queue.push_back(std::move(entry));
+  persist_entry(session, session.queue.back());
   update_congestion(session);
   route_hit_congestion_ = route_hit_congestion_ || session.congested;
 }
@@ -233,7 +239,12 @@ Engine::SendResult Engine::send_now(Session& session, Outgoing& entry, core::Tim
                    entry.message->remaining_expiry(now)};
   if (!outbox_.deliver(session.connection(), d)) return SendResult::kOutputFull;
   ++stats_.publish_sent;
-  if (entry.qos != QoS::k0) session.inflight.push_back(std::move(entry));
+  if (entry.qos != QoS::k0) {
+    session.inflight.push_back(std::move(entry));
+    persist_entry(session, session.inflight.back());
+  } else {
+    forget_entry(session, entry);  // queued QoS 0 of an offline session, sent now
+  }
   return SendResult::kSent;
 }
 
@@ -248,9 +259,12 @@ void Engine::pump(Session& session, core::TimePoint now) {
     if (entry.message->expired(now)) {
       ++stats_.publish_dropped;
       ++stats_.publish_dropped_expired;
+      forget_entry(session, entry);
       continue;
     }
-    if (send_now(session, entry, now) == SendResult::kOutputFull) {
+    const SendResult sent = send_now(session, entry, now);
+    if (sent == SendResult::kDropped) forget_entry(session, entry);
+    if (sent == SendResult::kOutputFull) {
       session.queued_bytes += entry.message->payload().size();
       session.queue.push_front(std::move(entry));
       break;  // writable() resumes
@@ -260,6 +274,7 @@ void Engine::pump(Session& session, core::TimePoint now) {
 }
 
 void Engine::writable(core::ConnectionId connection, core::TimePoint now) {
+  PersistScope scope(*this);
   if (Session* session = online(connection); session != nullptr && !session->queue.empty()) pump(*session, now);
 }
 
@@ -279,15 +294,18 @@ void Engine::resend_inflight(Session& session, core::TimePoint now) {
 }
 
 void Engine::puback(core::ConnectionId connection, const protocol::Puback& ack, core::TimePoint now) {
+  PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   const Outgoing* entry = session->find_inflight(ack.packet_id);
   if (entry == nullptr || entry->state != Outgoing::State::kAwaitingPuback) return;  // late or unknown: ignored
+  forget_entry(*session, *entry);
   session->erase_inflight(entry);
   pump(*session, now);
 }
 
 void Engine::pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, core::TimePoint now) {
+  PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   Outgoing* entry = session->find_inflight(ack.packet_id);
@@ -300,30 +318,37 @@ void Engine::pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, 
   }
   if (protocol::is_failure(ack.reason)) {
     // Refused by the receiver: the exchange ends here, no PUBREL [MQTT-4.3.3-4].
+    forget_entry(*session, *entry);
     session->erase_inflight(entry);
     return pump(*session, now);
   }
   entry->state = Outgoing::State::kAwaitingPubcomp;
   entry->message.reset();  // the message is delivered; only the identifier is kept [MQTT-4.3.3-4]
+  persist_entry(*session, *entry);
   outbox_.send(connection, rel);
 }
 
 void Engine::pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, core::TimePoint) {
+  PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   protocol::Pubcomp comp;
   comp.packet_id = ack.packet_id;
-  if (session->incoming_qos2.erase(ack.packet_id) == 0 && session->version() == ProtocolVersion::kV5) {
-    comp.reason = ReasonCode::kPacketIdentifierNotFound;
+  if (session->incoming_qos2.erase(ack.packet_id) == 0) {
+    if (session->version() == ProtocolVersion::kV5) comp.reason = ReasonCode::kPacketIdentifierNotFound;
+  } else if (session->persisted) {
+    persist(PersistEvent::Kind::kIncomingDelete, session).number = ack.packet_id;
   }
   outbox_.send(connection, comp);
 }
 
 void Engine::pubcomp(core::ConnectionId connection, const protocol::Pubcomp& ack, core::TimePoint now) {
+  PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   const Outgoing* entry = session->find_inflight(ack.packet_id);
   if (entry == nullptr || entry->state != Outgoing::State::kAwaitingPubcomp) return;
+  forget_entry(*session, *entry);
   session->erase_inflight(entry);
   pump(*session, now);
 }

@@ -15,6 +15,7 @@ void Engine::end_connection(Session& session, bool publish_will, core::TimePoint
     session.will.reset();
   }
   if (session.expiry_interval == 0) return end_session(session, now);
+  sync_session(session, now);  // offline since now
   if (session.expiry_interval != Session::kNeverExpires) {
     session.expiry_timer = expiry_timers_.emplace(now + core::Seconds(session.expiry_interval), &session);
   }
@@ -28,12 +29,18 @@ void Engine::release_will(Session& session, core::TimePoint now) {
   if (delay == 0) return publish_will(session, now);
   if (session.will_timer) will_timers_.erase(*session.will_timer);
   session.will_timer = will_timers_.emplace(now + core::Seconds(delay), &session);
+  if (session.persisted) {
+    PersistEvent& e = persist(PersistEvent::Kind::kWillPut, &session);
+    e.entry.message = session.will->message;
+    e.time = now + core::Seconds(delay);
+  }
 }
 
 void Engine::publish_will(Session& session, core::TimePoint now) {
   if (session.will_timer) {
     will_timers_.erase(*session.will_timer);
     session.will_timer.reset();
+    if (session.persisted) persist(PersistEvent::Kind::kWillDelete, &session);
   }
   if (!session.will) return;
   const MessageRef message = std::move(session.will->message);
@@ -41,7 +48,7 @@ void Engine::publish_will(Session& session, core::TimePoint now) {
   log_.log(core::LogType::kInformation,
            core::str_cat("Publishing will of ", session.client_id(), " on ", message->topic()));
   ++stats_.publish_received;
-  if (message->retain()) retained_.set(message);
+  if (message->retain()) retain(message);
   route(message, session.id(), now);
 }
 
@@ -49,6 +56,7 @@ void Engine::cancel_timers(Session& session) {
   if (session.will_timer) {
     will_timers_.erase(*session.will_timer);
     session.will_timer.reset();
+    if (session.persisted) persist(PersistEvent::Kind::kWillDelete, &session);
   }
   if (session.expiry_timer) {
     expiry_timers_.erase(*session.expiry_timer);
@@ -65,6 +73,10 @@ void Engine::end_session(Session& session, core::TimePoint now) {
   // A will still waiting goes out when its session ends [MQTT-3.1.3-9].
   if (session.will) publish_will(session, now);
   cancel_timers(session);
+  if (session.persisted) {
+    persist(PersistEvent::Kind::kSessionDelete, &session);
+    session.persisted = false;
+  }
   if (session.online()) connections_.erase(session.connection());
   const auto it = sessions_.find(session.client_id());
   sessions_.erase(it);  // destroys `session` (its id, the key, goes last)
@@ -77,6 +89,7 @@ std::size_t Engine::stored_messages() const noexcept {
 }
 
 void Engine::tick(core::TimePoint now) {
+  PersistScope scope(*this);
   while (!will_timers_.empty() && will_timers_.begin()->first <= now) {
     Session& session = *will_timers_.begin()->second;
     publish_will(session, now);  // removes the timer

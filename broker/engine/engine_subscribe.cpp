@@ -17,6 +17,7 @@ ReasonCode granted(QoS qos) { return static_cast<ReasonCode>(static_cast<std::ui
 }  // namespace
 
 void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe& s, core::TimePoint now) {
+  PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   const std::uint32_t identifier =
@@ -52,6 +53,11 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
     options.identifier = identifier;
     const bool existed = subscriptions_.add(sub.filter, session, options);
     session->subscriptions[std::string(sub.filter)] = options;
+    if (session->persisted) {
+      PersistEvent& e = persist(PersistEvent::Kind::kSubscriptionPut, session);
+      e.text = sub.filter;
+      e.options = options;
+    }
     ack.reason_codes.push_back(granted(options.max_qos));
     log_.log(core::LogType::kSubscribe,
              core::str_cat(session->client_id(), " ", static_cast<int>(options.max_qos), " ", sub.filter));
@@ -81,19 +87,24 @@ void Engine::send_retained(Session& session, std::string_view filter, const Subs
     if (message->expired(now)) continue;
     session.queued_bytes += message->payload().size();
     session.queue.push_back(Outgoing{message, std::move(identifiers), qos, true, 0, Outgoing::State::kQueued});
+    persist_entry(session, session.queue.back());
   }
   retained_scratch_.clear();
   pump(session, now);
 }
 
 void Engine::unsubscribe(core::ConnectionId connection, const protocol::Unsubscribe& u, core::TimePoint) {
+  PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   protocol::Unsuback ack;
   ack.packet_id = u.packet_id;
   for (const std::string_view filter : u.filters) {
     const bool removed = subscriptions_.remove(filter, session);
-    if (removed) session->subscriptions.erase(std::string(filter));
+    if (removed) {
+      session->subscriptions.erase(std::string(filter));
+      if (session->persisted) persist(PersistEvent::Kind::kSubscriptionDelete, session).text = filter;
+    }
     ack.reason_codes.push_back(removed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
     log_.log(core::LogType::kUnsubscribe, core::str_cat(session->client_id(), " ", filter));
   }

@@ -84,6 +84,23 @@ MessageRef Message::make(std::string_view topic, core::ByteView payload, protoco
   return std::make_shared<const Message>(std::move(parts));
 }
 
+MessageRef Message::restore(std::string_view topic, core::ByteView payload, core::ByteView properties,
+                            protocol::QoS qos, bool retain, std::optional<core::TimePoint> expires_at) {
+  MessageRef m = make(topic, payload, qos, retain, core::TimePoint{});
+  Parts parts;
+  parts.body = m->body_;
+  parts.topic = m->topic_;
+  parts.payload = m->payload_;
+  if (!properties.empty()) {
+    parts.properties = core::SharedBytes::allocate(properties.size());
+    std::copy(properties.begin(), properties.end(), parts.properties.mutable_data());
+  }
+  parts.qos = qos;
+  parts.retain = retain;
+  parts.expires_at = expires_at;
+  return std::make_shared<const Message>(std::move(parts));
+}
+
 std::optional<std::uint32_t> Message::remaining_expiry(core::TimePoint now) const noexcept {
   if (!expires_at_) return std::nullopt;
   if (now >= *expires_at_) return 0;

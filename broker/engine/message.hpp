@@ -49,6 +49,13 @@ class Message {
   bool expired(core::TimePoint now) const noexcept { return expires_at_ && now >= *expires_at_; }
   std::optional<std::uint32_t> remaining_expiry(core::TimePoint now) const noexcept;
 
+  // When it expires (Message Expiry Interval), if it does.
+  const std::optional<core::TimePoint>& expires_at() const noexcept { return expires_at_; }
+
+  // A message read back from a store (copies everything).
+  static MessageRef restore(std::string_view topic, core::ByteView payload, core::ByteView properties,
+                            protocol::QoS qos, bool retain, std::optional<core::TimePoint> expires_at);
+
   // The buffer topic() points into when it is not bytes() (a Topic Alias).
   const core::SharedBytes& topic_bytes() const noexcept { return topic_storage_; }
 

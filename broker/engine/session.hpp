@@ -39,6 +39,7 @@ struct Outgoing {
   bool retain = false;
   std::uint16_t packet_id = 0;
   State state = State::kQueued;
+  std::uint64_t seq = 0;  // its key in the store (0: never stored)
 };
 
 // A will waiting for its connection to end, or for its delay.
@@ -78,6 +79,9 @@ class Session {
 
   // Session Expiry Interval in seconds (0: ends with the connection).
   std::uint32_t expiry_interval = 0;
+  // Written to the store (a durable session): later changes go there too.
+  bool persisted = false;
+  std::uint64_t next_seq = 1;  // the next Outgoing::seq
 
   // --- subscriptions held, by full filter (including "$share/<name>/") ---
   // A tree, not a hash map: no bucket array for the one or two filters most clients have.
@@ -110,6 +114,8 @@ class Session {
       return 1;
     }
     std::size_t size() const noexcept { return ids_.size(); }
+    auto begin() const noexcept { return ids_.begin(); }
+    auto end() const noexcept { return ids_.end(); }
 
    private:
     std::vector<std::uint16_t> ids_;

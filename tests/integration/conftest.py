@@ -46,6 +46,8 @@ class Broker:
         self.process = None
 
     def start(self):
+        if self.process is not None and self.process.stdout:
+            self.process.stdout.close()  # a restart: the previous run's output is gone
         read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(
             [ROOST_BIN, "serve", "--config", self.config_path, "--ready-fd", str(write_fd)],
@@ -70,6 +72,11 @@ class Broker:
             self.process.kill()
             self.process.wait()
             raise
+
+    def kill(self):
+        """SIGKILL: a crash, nothing flushed."""
+        self.process.kill()
+        self.process.wait()
 
     def output(self):
         """What the broker wrote to stdout and stderr (after it exited): sanitizer reports."""

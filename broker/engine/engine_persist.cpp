@@ -1,0 +1,132 @@
+// Engine: the events a store keeps, and restoring what it kept.
+
+#include <algorithm>
+
+#include "engine/engine.hpp"
+
+namespace roost::engine {
+
+using protocol::QoS;
+
+namespace {
+
+// $SYS messages are made again every sys_interval: never stored.
+bool is_sys(std::string_view topic) { return topic.starts_with("$SYS/"); }
+
+}  // namespace
+
+Engine::PersistScope::~PersistScope() {
+  if (--engine_.persist_depth_ != 0 || engine_.persist_events_.empty()) return;
+  if (engine_.persistence_ != nullptr) {
+    engine_.persistence_->submit(engine_.persist_events_);
+  }
+  engine_.persist_events_.clear();
+}
+
+PersistEvent& Engine::persist(PersistEvent::Kind kind, const Session* session) {
+  PersistEvent& e = persist_events_.emplace_back();
+  e.kind = kind;
+  if (session != nullptr) e.session = session->id();
+  return e;
+}
+
+void Engine::sync_session(Session& session, core::TimePoint now) {
+  if (persistence_ == nullptr) return;
+  if (session.expiry_interval == 0) {
+    if (session.persisted) {
+      persist(PersistEvent::Kind::kSessionDelete, &session);
+      session.persisted = false;
+    }
+    return;
+  }
+  PersistEvent& e = persist(PersistEvent::Kind::kSessionPut, &session);
+  e.text = session.client_id();
+  e.number = session.expiry_interval;
+  e.flag = session.online();
+  e.time = now;
+  if (session.persisted) return;
+  // Newly durable (a new session, or one taken over by a connection that
+  // keeps it): everything it holds goes with it.
+  session.persisted = true;
+  for (const auto& [filter, options] : session.subscriptions) {
+    PersistEvent& s = persist(PersistEvent::Kind::kSubscriptionPut, &session);
+    s.text = filter;
+    s.options = options;
+  }
+  for (Outgoing& o : session.inflight) {
+    o.seq = 0;
+    persist_entry(session, o);
+  }
+  for (Outgoing& o : session.queue) {
+    o.seq = 0;
+    persist_entry(session, o);
+  }
+  for (const std::uint16_t id : session.incoming_qos2) {
+    persist(PersistEvent::Kind::kIncomingPut, &session).number = id;
+  }
+}
+
+void Engine::persist_entry(Session& session, Outgoing& entry) {
+  if (!session.persisted) return;
+  // Live QoS 0 is never stored; QoS 0 queued for an offline session is.
+  if (entry.qos == QoS::k0 && (session.online() || entry.seq != 0)) return;
+  const bool fresh = entry.seq == 0;
+  if (fresh) entry.seq = session.next_seq++;
+  PersistEvent& e = persist(PersistEvent::Kind::kEntryPut, &session);
+  e.flag = fresh;
+  e.entry = entry;
+}
+
+void Engine::forget_entry(const Session& session, const Outgoing& entry) {
+  if (!session.persisted || entry.seq == 0) return;
+  PersistEvent& e = persist(PersistEvent::Kind::kEntryDelete, &session);
+  e.entry.seq = entry.seq;
+}
+
+void Engine::retain(const MessageRef& message) {
+  retained_.set(message);
+  if (persistence_ == nullptr || is_sys(message->topic())) return;
+  if (message->payload().empty()) {
+    persist(PersistEvent::Kind::kRetainedDelete, nullptr).text = message->topic();
+  } else {
+    persist(PersistEvent::Kind::kRetainedPut, nullptr).entry.message = message;
+  }
+}
+
+void Engine::restore(RestoredState state, core::TimePoint now) {
+  for (const MessageRef& m : state.retained) {
+    if (!m->expired(now)) retained_.set(m);
+  }
+  for (RestoredSession& r : state.sessions) {
+    if (sessions_.contains(r.client_id)) continue;  // a store keeps one per client id; be safe
+    auto owned = std::make_unique<Session>(r.client_id, r.id);
+    Session& s = *owned;
+    sessions_.emplace(s.client_id(), std::move(owned));
+    next_session_id_ = std::max(next_session_id_, static_cast<std::uint64_t>(r.id) + 1);
+    s.expiry_interval = r.expiry_interval;
+    s.persisted = true;
+    for (auto& [filter, options] : r.subscriptions) {
+      subscriptions_.add(filter, &s, options);
+      s.subscriptions.emplace(std::move(filter), options);
+    }
+    for (Outgoing& o : r.entries) {
+      s.next_seq = std::max(s.next_seq, o.seq + 1);
+      if (o.state == Outgoing::State::kQueued) {
+        s.queued_bytes += o.message ? o.message->payload().size() : 0;
+        s.queue.push_back(std::move(o));
+      } else {
+        s.inflight.push_back(std::move(o));
+      }
+    }
+    for (const std::uint16_t id : r.incoming_qos2) s.incoming_qos2.insert(id);
+    if (r.will) {
+      s.will = std::make_unique<PendingWill>(PendingWill{std::move(r.will), 0});
+      s.will_timer = will_timers_.emplace(std::max(r.will_due, now), &s);
+    }
+    if (s.expiry_interval != Session::kNeverExpires) {
+      s.expiry_timer = expiry_timers_.emplace(r.offline_since + core::Seconds(s.expiry_interval), &s);
+    }
+  }
+}
+
+}  // namespace roost::engine
