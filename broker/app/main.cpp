@@ -5,6 +5,7 @@
 //   roost --version | --help
 
 #include <algorithm>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <cerrno>
 #include <charconv>
@@ -204,6 +205,8 @@ int serve(const Options& o) {
       roost::store::StoreSettings s;
       s.path = config.persistence.path;
       s.flush_interval = std::chrono::seconds(config.persistence.flush_interval);
+      s.durability = config.persistence.durability == "strict" ? roost::store::Durability::kStrict
+                                                               : roost::store::Durability::kPeriodic;
       store.emplace(s, logger);
     } catch (const std::exception& e) {
       logger.log(roost::core::LogType::kError, std::string("Persistence: ") + e.what());
@@ -211,12 +214,25 @@ int serve(const Options& o) {
       return 1;
     }
   }
+  // Strict durability is fixed at start, as the store is: a reload keeps it.
+  const bool acks_after_commit = config.engine.acks_after_commit;
   roost::net::Server server(server_settings(config, o), logger);
+  // The store stops (its writer joined) before the server goes away.
+  struct CloseStore {
+    std::optional<roost::store::SqliteStore>& store;
+    ~CloseStore() {
+      if (store) store->close();
+    }
+  } close_store{store};
   if (store) {
     // Restored before the listeners open; from then on changes go to the store.
     const auto now = roost::core::Clock::now();
     server.engine().restore(store->load(now), now);
     server.engine().set_persistence(&*store);
+    // Acknowledgements held for a commit go out on the engine's thread.
+    store->on_commit([&server](std::uint64_t ticket) {
+      asio::post(server.io(), [&server, ticket] { server.engine().committed(ticket); });
+    });
     store->start();
   }
   logger.log(roost::core::LogType::kInformation,
@@ -237,6 +253,7 @@ int serve(const Options& o) {
                    "Reload failed, keeping the current configuration: " + fresh.error().message);
       } else {
         if (!o.verbose) sink->set_types(fresh->log.types);
+        fresh->engine.acks_after_commit = acks_after_commit;
         server.reconfigure(server_settings(*fresh, o));
       }
       wait_for_reload();

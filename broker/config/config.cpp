@@ -206,15 +206,14 @@ core::Result<Config, ConfigError> parse_config(std::string_view text, std::strin
       p.string("path", c.persistence.path);
       if (const toml::node* d = p.take("durability")) {
         const auto value = d->value<std::string>();
-        if (value == "periodic") {
+        if (value == "periodic" || value == "strict") {
           c.persistence.durability = *value;
-        } else if (value == "strict") {
-          p.error(*d, "durability", "\"strict\" is not available yet; use \"periodic\"");
         } else {
-          p.error(*d, "durability", "must be \"periodic\"");
+          p.error(*d, "durability", "must be \"periodic\" or \"strict\"");
         }
       }
       p.number("flush_interval", c.persistence.flush_interval, 1, 3600);
+      c.engine.acks_after_commit = c.persistence.durability == "strict" && !c.persistence.path.empty();
       p.reject_unknown();
       errors += p.errors();
     } else {

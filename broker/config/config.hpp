@@ -35,7 +35,7 @@ struct LogSettings {
 // Durable state ([persistence]); an empty path keeps everything in memory.
 struct PersistenceSettings {
   std::string path;
-  std::string durability = "periodic";  // "periodic" (commit every flush_interval)
+  std::string durability = "periodic";  // "periodic" (commit every flush_interval) or "strict"
   std::uint32_t flush_interval = 1;     // seconds
 };
 

@@ -95,6 +95,11 @@ class Engine {
   // Loads what a store kept, before any connection: sessions come back
   // offline, their timers counted from when they went offline.
   void restore(RestoredState state, core::TimePoint now);
+  // The store committed every submission up to `ticket`: acknowledgements
+  // held for them (acks_after_commit) go out, in the order they were made.
+  void committed(std::uint64_t ticket);
+  // Acknowledgements waiting for a commit.
+  std::size_t held_acks() const noexcept { return held_acks_.size(); }
 
   const EngineStats& stats() const noexcept { return stats_; }
   std::size_t session_count() const noexcept { return sessions_.size(); }
@@ -169,6 +174,19 @@ class Engine {
   void forget_entry(const Session& session, const Outgoing& entry);
   // retained_.set() plus its event.
   void retain(const MessageRef& message);
+  // A PUBACK, PUBREC or PUBCOMP: sent now, or (acks_after_commit) once
+  // what this call stored is committed.
+  struct HeldAck {
+    std::uint64_t ticket = 0;
+    core::ConnectionId connection{};
+    protocol::PacketType type = protocol::PacketType::kPuback;
+    std::uint16_t packet_id = 0;
+    protocol::ReasonCode reason = protocol::ReasonCode::kSuccess;
+    std::string why;  // a Reason String, or empty
+  };
+  void send_ack(core::ConnectionId connection, protocol::PacketType type, std::uint16_t packet_id,
+                protocol::ReasonCode reason, std::string_view why = {});
+  void send_held(const HeldAck& ack);
 
   // routing and delivery
   std::size_t route(const MessageRef& message, SessionId origin, core::TimePoint now);
@@ -215,6 +233,9 @@ class Engine {
   Persistence* persistence_ = nullptr;
   std::vector<PersistEvent> persist_events_;
   int persist_depth_ = 0;
+  std::vector<HeldAck> scope_acks_;  // made during the current call
+  Fifo<HeldAck> held_acks_;          // waiting for their ticket's commit
+  std::uint64_t last_ticket_ = 0;
 };
 
 }  // namespace roost::engine

@@ -16,11 +16,67 @@ bool is_sys(std::string_view topic) { return topic.starts_with("$SYS/"); }
 }  // namespace
 
 Engine::PersistScope::~PersistScope() {
-  if (--engine_.persist_depth_ != 0 || engine_.persist_events_.empty()) return;
-  if (engine_.persistence_ != nullptr) {
-    engine_.persistence_->submit(engine_.persist_events_);
+  Engine& e = engine_;
+  if (--e.persist_depth_ != 0) return;
+  std::uint64_t ticket = 0;
+  if (!e.persist_events_.empty() && e.persistence_ != nullptr) ticket = e.persistence_->submit(e.persist_events_);
+  e.persist_events_.clear();
+  if (ticket != 0) e.last_ticket_ = ticket;
+  if (e.scope_acks_.empty()) return;
+  if (ticket == 0 && e.held_acks_.empty()) {
+    // Nothing of this call to wait for, nothing earlier waiting: now.
+    for (const HeldAck& ack : e.scope_acks_) e.send_held(ack);
+  } else {
+    // After this call's changes, and never before an earlier held ack.
+    for (HeldAck& ack : e.scope_acks_) {
+      ack.ticket = e.last_ticket_;
+      e.held_acks_.push_back(std::move(ack));
+    }
   }
-  engine_.persist_events_.clear();
+  e.scope_acks_.clear();
+}
+
+void Engine::send_ack(core::ConnectionId connection, protocol::PacketType type, std::uint16_t packet_id,
+                      protocol::ReasonCode reason, std::string_view why) {
+  HeldAck ack{0, connection, type, packet_id, reason, std::string(why)};
+  if (!settings_.acks_after_commit || persistence_ == nullptr || persist_depth_ == 0) return send_held(ack);
+  scope_acks_.push_back(std::move(ack));
+}
+
+void Engine::send_held(const HeldAck& ack) {
+  std::optional<std::string_view> reason_string;
+  if (!ack.why.empty()) reason_string = ack.why;
+  auto fill = [&](auto& packet) {
+    packet.packet_id = ack.packet_id;
+    packet.reason = ack.reason;
+    packet.properties.reason_string = reason_string;
+  };
+  switch (ack.type) {
+    case protocol::PacketType::kPuback: {
+      protocol::Puback a;
+      fill(a);
+      return outbox_.send(ack.connection, a);
+    }
+    case protocol::PacketType::kPubrec: {
+      protocol::Pubrec a;
+      fill(a);
+      return outbox_.send(ack.connection, a);
+    }
+    default: {
+      protocol::Pubcomp a;
+      fill(a);
+      return outbox_.send(ack.connection, a);
+    }
+  }
+}
+
+void Engine::committed(std::uint64_t ticket) {
+  while (!held_acks_.empty() && held_acks_.front().ticket <= ticket) {
+    const HeldAck ack = std::move(held_acks_.front());
+    held_acks_.pop_front();
+    // A connection that ended meanwhile gets nothing: its client sends again.
+    if (connections_.contains(ack.connection)) send_held(ack);
+  }
 }
 
 PersistEvent& Engine::persist(PersistEvent::Kind kind, const Session* session) {

@@ -15,24 +15,6 @@ namespace {
 
 std::size_t count_levels(std::string_view topic) { return 1 + std::count(topic.begin(), topic.end(), '/'); }
 
-// The PUBACK or PUBREC for `id` with `reason`.
-protocol::PacketBody ack_for(QoS qos, std::uint16_t id, ReasonCode reason, std::string_view why = {}) {
-  std::optional<std::string_view> reason_string;
-  if (!why.empty()) reason_string = why;
-  if (qos == QoS::k1) {
-    protocol::Puback a;
-    a.packet_id = id;
-    a.reason = reason;
-    a.properties.reason_string = reason_string;
-    return a;
-  }
-  protocol::Pubrec r;
-  r.packet_id = id;
-  r.reason = reason;
-  r.properties.reason_string = reason_string;
-  return r;
-}
-
 }  // namespace
 
 bool Engine::publish(core::ConnectionId connection, const protocol::Packet& packet, std::string_view topic,
@@ -53,7 +35,7 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
   }
   // Exactly once: a PUBLISH whose identifier awaits PUBREL is not delivered again [MQTT-4.3.3-10].
   if (p.qos == QoS::k2 && session->incoming_qos2.contains(p.packet_id)) {
-    outbox_.send(connection, ack_for(QoS::k2, p.packet_id, ReasonCode::kSuccess));
+    send_ack(connection, protocol::PacketType::kPubrec, p.packet_id, ReasonCode::kSuccess);
     return false;
   }
   if (p.qos == QoS::k2 && session->incoming_qos2.size() >= settings_.receive_maximum) {
@@ -84,7 +66,8 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
                                                     limit, " exceeded (", protocol::to_string(*refused), ")"));
     if (p.qos != QoS::k0) {
       const std::string why = explains(*session) ? core::str_cat(limit, " exceeded") : std::string();
-      outbox_.send(connection, ack_for(p.qos, p.packet_id, v5 ? *refused : ReasonCode::kSuccess, why));
+      send_ack(connection, p.qos == QoS::k1 ? protocol::PacketType::kPuback : protocol::PacketType::kPubrec,
+               p.packet_id, v5 ? *refused : ReasonCode::kSuccess, why);
     }
     return false;
   }
@@ -102,7 +85,8 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
   }
   // 5.0 may say nobody was listening [MQTT-3.4.2.1].
   const ReasonCode reason = v5 && receivers == 0 ? ReasonCode::kNoMatchingSubscribers : ReasonCode::kSuccess;
-  outbox_.send(connection, ack_for(p.qos, p.packet_id, reason));
+  send_ack(connection, p.qos == QoS::k1 ? protocol::PacketType::kPuback : protocol::PacketType::kPubrec, p.packet_id,
+           reason);
   return pause;
 }
 
@@ -332,14 +316,13 @@ void Engine::pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, 
   PersistScope scope(*this);
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
-  protocol::Pubcomp comp;
-  comp.packet_id = ack.packet_id;
+  ReasonCode reason = ReasonCode::kSuccess;
   if (session->incoming_qos2.erase(ack.packet_id) == 0) {
-    if (session->version() == ProtocolVersion::kV5) comp.reason = ReasonCode::kPacketIdentifierNotFound;
+    if (session->version() == ProtocolVersion::kV5) reason = ReasonCode::kPacketIdentifierNotFound;
   } else if (session->persisted) {
     persist(PersistEvent::Kind::kIncomingDelete, session).number = ack.packet_id;
   }
-  outbox_.send(connection, comp);
+  send_ack(connection, protocol::PacketType::kPubcomp, ack.packet_id, reason);
 }
 
 void Engine::pubcomp(core::ConnectionId connection, const protocol::Pubcomp& ack, core::TimePoint now) {

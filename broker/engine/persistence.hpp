@@ -47,8 +47,9 @@ class Persistence {
  public:
   virtual ~Persistence() = default;
   // The events of one engine operation, in order; the callee takes them
-  // and leaves `events` empty.
-  virtual void submit(std::vector<PersistEvent>& events) = 0;
+  // and leaves `events` empty. Returns the submission's ticket: numbers
+  // grow, and Engine::committed(ticket) says all up to it are stored.
+  virtual std::uint64_t submit(std::vector<PersistEvent>& events) = 0;
 };
 
 // One durable session as a store restores it.

@@ -21,6 +21,9 @@ struct EngineSettings {
   std::size_t max_queued_bytes = 0;
   // Queue QoS 0 messages for offline persistent sessions (Mosquitto default: no).
   bool queue_qos0_messages = false;
+  // Strict durability: PUBACK, PUBREC and PUBCOMP leave only once the
+  // changes they acknowledge are committed (Engine::committed()).
+  bool acks_after_commit = false;
   // Deliver at the subscription's QoS even when the message's is lower.
   bool upgrade_outgoing_qos = false;
 

@@ -211,8 +211,9 @@ bool SqliteStore::try_open(std::string& why) {
       if (result != "ok") throw std::runtime_error("integrity check: " + result);
     }
     exec("PRAGMA journal_mode=WAL");
-    // WAL with NORMAL: a power cut loses at most the last commits, never the database.
-    exec("PRAGMA synchronous=NORMAL");
+    // WAL with NORMAL: a power cut loses at most the last commits, never the
+    // database. Strict: each commit is on the disk before it is reported.
+    exec(settings_.durability == Durability::kStrict ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     migrate(version);
     prepare();
     if (settings_.max_page_count != 0) set_max_page_count(settings_.max_page_count);
@@ -458,36 +459,48 @@ void SqliteStore::close() {
   if (thread_.joinable()) thread_.join();
   // Whatever is left (no writer thread, or its last attempt failed): one more try.
   std::vector<PersistEvent> rest;
+  std::uint64_t ticket = 0;
   {
     const std::lock_guard lock(mutex_);
     rest.swap(pending_);
+    ticket = submitted_;
   }
-  if (!rest.empty() && db_ != nullptr && !apply(rest)) {
+  if (!rest.empty() && db_ != nullptr && !apply(rest, ticket)) {
     log_.log(core::LogType::kError,
              core::str_cat("Persistence: ", rest.size(), " changes could not be written before stopping"));
   }
 }
 
-void SqliteStore::submit(std::vector<PersistEvent>& events) {
+std::uint64_t SqliteStore::submit(std::vector<PersistEvent>& events) {
+  std::uint64_t ticket = 0;
+  bool first = false;
   {
     const std::lock_guard lock(mutex_);
-    if (pending_.empty()) {
+    first = pending_.empty();
+    if (first) {
       pending_.swap(events);
     } else {
       pending_.insert(pending_.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
     }
+    ticket = ++submitted_;
   }
   events.clear();
+  // Strict: the writer commits as soon as there is something (while it
+  // commits, more gathers for the next one: group commit).
+  if (first && settings_.durability == Durability::kStrict) wake_.notify_one();
+  return ticket;
 }
 
 bool SqliteStore::flush_now() {
   std::vector<PersistEvent> batch;
+  std::uint64_t ticket = 0;
   {
     const std::lock_guard lock(mutex_);
     batch.swap(pending_);
+    ticket = submitted_;
   }
   if (batch.empty()) return true;
-  if (apply(batch)) return true;
+  if (apply(batch, ticket)) return true;
   const std::lock_guard lock(mutex_);
   pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
   return false;
@@ -504,24 +517,32 @@ StoreStats SqliteStore::stats() const {
 }
 
 void SqliteStore::writer() {
+  const bool strict = settings_.durability == Durability::kStrict;
+  bool retry = false;  // the last commit failed: wait a full interval
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait_for(lock, settings_.flush_interval, [this] { return stopping_; });
+    if (strict && !retry) {
+      wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    } else {
+      wake_.wait_for(lock, settings_.flush_interval, [this] { return stopping_; });
+    }
     if (stopping_) return;  // close() commits the rest
     if (pending_.empty()) continue;
     std::vector<PersistEvent> batch;
     batch.swap(pending_);
+    const std::uint64_t ticket = submitted_;
     lock.unlock();
-    const bool ok = apply(batch);
+    const bool ok = apply(batch, ticket);
     lock.lock();
+    retry = !ok;
     if (!ok) {
-      // Kept, in order, ahead of what came since: the next interval retries.
+      // Kept, in order, ahead of what came since: the next attempt retries.
       pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
     }
   }
 }
 
-bool SqliteStore::apply(std::vector<PersistEvent>& batch) {
+bool SqliteStore::apply(std::vector<PersistEvent>& batch, std::uint64_t ticket) {
   undo_.clear();
   try {
     exec("BEGIN IMMEDIATE");
@@ -548,8 +569,11 @@ bool SqliteStore::apply(std::vector<PersistEvent>& batch) {
     failing_ = false;
     log_.log(core::LogType::kNotice, core::str_cat("Persistence: writing to ", settings_.path, " again"));
   }
-  const std::lock_guard lock(mutex_);
-  ++stats_.commits;
+  {
+    const std::lock_guard lock(mutex_);
+    ++stats_.commits;
+  }
+  if (on_commit_) on_commit_(ticket);
   return true;
 }
 

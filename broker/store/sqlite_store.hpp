@@ -32,7 +32,7 @@ inline constexpr int kSchemaVersion = 1;
 
 enum class Durability : std::uint8_t {
   kPeriodic,  // commit every flush_interval
-  kStrict,    // (not yet available: refused by the configuration)
+  kStrict,    // commit as soon as there is something, fsync each commit; report commits
 };
 
 struct StoreSettings {
@@ -76,7 +76,12 @@ class SqliteStore final : public engine::Persistence {
   // Commits everything submitted so far and stops the writer thread.
   void close();
 
-  void submit(std::vector<engine::PersistEvent>& events) override;
+  std::uint64_t submit(std::vector<engine::PersistEvent>& events) override;
+
+  // Called on the writer thread after each commit with the last ticket it
+  // covers (strict durability hands it to Engine::committed()).
+  using CommitListener = std::function<void(std::uint64_t ticket)>;
+  void on_commit(CommitListener listener) { on_commit_ = std::move(listener); }
 
   // Commits what is pending now, on the caller's thread (tests; the writer
   // thread must not be running).
@@ -109,7 +114,7 @@ class SqliteStore final : public engine::Persistence {
   void exec(const char* sql);
 
   void writer();
-  bool apply(std::vector<engine::PersistEvent>& batch);
+  bool apply(std::vector<engine::PersistEvent>& batch, std::uint64_t ticket);
   void apply_coalesced(std::vector<engine::PersistEvent>& batch);
 
   // Message rows, counted by the rows that point at them.
@@ -148,6 +153,8 @@ class SqliteStore final : public engine::Persistence {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<engine::PersistEvent> pending_;
+  std::uint64_t submitted_ = 0;  // the last ticket handed out
+  CommitListener on_commit_;
   bool stopping_ = false;
   StoreStats stats_;
   bool failing_ = false;  // logged once per run of failures

@@ -6,6 +6,7 @@ import glob
 import os
 import sqlite3
 import subprocess
+import threading
 import time
 
 import paho.mqtt.client as mqtt
@@ -20,7 +21,10 @@ FLUSH = 1  # seconds: flush_interval of these brokers
 
 
 def persistence(tmp_path, extra=""):
-    return f'[persistence]\npath = "{tmp_path}/roost.db"\nflush_interval = {FLUSH}\n{extra}'
+    os.makedirs(tmp_path, exist_ok=True)
+    # Queues long enough for the crash tests' load (the default keeps 1 000).
+    return (f'max_queued_messages = 100000\n[persistence]\npath = "{tmp_path}/roost.db"\n'
+            f'flush_interval = {FLUSH}\n{extra}')
 
 
 def wait_flush():
@@ -270,3 +274,94 @@ def test_backup_without_persistence_says_so(tmp_path):
     r = subprocess.run([ROOST_BIN, "backup", "--config", str(config), str(tmp_path / "x.db")], capture_output=True,
                        text=True, timeout=10)
     assert r.returncode == 1 and "nothing to back up" in r.stderr
+
+
+class CountingPublisher:
+    """Publishes numbered messages as fast as the broker acknowledges them,
+    and records when each acknowledgement (PUBACK, or PUBCOMP) arrived."""
+
+    def __init__(self, port, prefix, qos):
+        self.prefix = prefix
+        self.qos = qos
+        self.client = mqtt.Client(client_id=f"crash-pub-{prefix}", clean_session=True)
+        self.client.max_inflight_messages_set(20)
+        self.lock = threading.Lock()
+        self.acked = {}  # mid -> monotonic time of the acknowledgement
+        self.mids = {}   # mid -> payload
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _on_publish(self, client, userdata, mid):
+        with self.lock:
+            self.acked[mid] = time.monotonic()
+
+    def publish(self, count):
+        for i in range(count):
+            info = self.client.publish(f"crash/{self.prefix}", f"{self.prefix}-{i}", qos=self.qos)
+            self.mids[info.mid] = f"{self.prefix}-{i}"
+
+    def stop(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+    def acknowledged(self):
+        """(payload, ack time) of every acknowledged message."""
+        with self.lock:
+            return [(self.mids[mid], t) for mid, t in self.acked.items() if mid in self.mids]
+
+
+def drain(port, client_id, quiet=0.7, limit=20):
+    """Everything the durable session receives until it is quiet."""
+    sub = Paho(port, client_id=client_id, clean=False).connect()
+    deadline = time.monotonic() + limit
+    seen = -1
+    while time.monotonic() < deadline:
+        got = sub.wait_for(10 ** 9, timeout=quiet)
+        if len(got) == seen:
+            break
+        seen = len(got)
+    sub.stop()
+    return [m.payload.decode() for m in got]
+
+
+def crash_loop(make_broker, tmp_path, durability, kill_points, qos):
+    b = make_broker(persistence(tmp_path, f'durability = "{durability}"\n'))
+    sub = Paho(b.port, client_id="crash-sub", clean=False).connect()
+    sub.subscribe("crash/#", qos=qos)
+    sub.stop()
+    results = []
+    for n, kill_after in enumerate(kill_points):
+        pub = CountingPublisher(b.port, f"r{n}", qos)
+        pub.publish(4000)
+        time.sleep(kill_after)
+        b.kill()
+        killed_at = time.monotonic()
+        pub.stop()
+        acked = pub.acknowledged()
+        b.start()
+        assert "cannot be used" not in b.log(), "the database was corrupt after kill -9"
+        received = drain(b.port, "crash-sub")
+        results.append((acked, killed_at, received))
+    assert not glob.glob(str(tmp_path / "roost.db.corrupt-*"))
+    return results
+
+
+def test_strict_kill_9_loses_no_acknowledged_message(make_broker, tmp_path):
+    for qos in (1, 2):
+        results = crash_loop(make_broker, tmp_path / f"q{qos}", "strict", [0.2, 0.45, 0.7, 0.95], qos)
+        for acked, _, received in results:
+            assert acked, "nothing was acknowledged before the kill: no load"
+            missing = {p for p, _ in acked} - set(received)
+            assert not missing, f"QoS {qos}: {len(missing)} acknowledged messages lost, e.g. {sorted(missing)[:5]}"
+            if qos == 2:
+                assert len(received) == len(set(received)), "QoS 2 delivered a message twice"
+
+
+def test_periodic_kill_9_loses_only_the_flush_window(make_broker, tmp_path):
+    results = crash_loop(make_broker, tmp_path, "periodic", [1.4, 2.2, 3.1], 1)
+    for acked, killed_at, received in results:
+        old_enough = {p for p, t in acked if t < killed_at - FLUSH - 0.3}
+        assert old_enough, "no message was acknowledged a whole flush window before the kill"
+        missing = old_enough - set(received)
+        assert not missing, f"{len(missing)} messages older than the flush window lost, e.g. {sorted(missing)[:5]}"

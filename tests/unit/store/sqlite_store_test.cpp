@@ -315,3 +315,104 @@ TEST_F(StoreTest, EveryEarlierSchemaLoads) {
 
 }  // namespace
 }  // namespace roost::store
+
+namespace roost::store {
+namespace {
+
+// Strict durability: acknowledgements wait for the commit.
+class StrictStoreTest : public StoreTest {
+ protected:
+  engine::EngineSettings settings() const override {
+    engine::EngineSettings s;
+    s.acks_after_commit = true;
+    return s;
+  }
+  void SetUp() override {
+    settings_.durability = Durability::kStrict;
+    StoreTest::SetUp();
+    store_->on_commit([this](std::uint64_t ticket) { engine().committed(ticket); });
+  }
+
+  static std::vector<protocol::PacketType> types(const std::vector<protocol::Packet>& packets) {
+    std::vector<protocol::PacketType> out;
+    for (const auto& p : packets) out.push_back(protocol::type_of(p.body));
+    return out;
+  }
+};
+
+TEST_F(StrictStoreTest, PubackLeavesOnlyAfterTheCommit) {
+  offline_subscriber("keeper", "q/#");
+  ASSERT_TRUE(store_->flush_now());
+  const auto pub = connected("pub");
+  publish(pub, "q/1", "stored first", QoS::k1, false, 11);
+  EXPECT_TRUE(outbox_.take(pub).empty()) << "PUBACK before the message was committed";
+  EXPECT_EQ(engine().held_acks(), 1u);
+  ASSERT_TRUE(store_->flush_now());
+  const auto packets = outbox_.take(pub);
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Puback>(packets[0].body).packet_id, 11);
+  EXPECT_EQ(count_rows(db(), "entries"), 1);
+}
+
+TEST_F(StrictStoreTest, AcknowledgementsKeepTheirOrder) {
+  offline_subscriber("keeper", "q/#");
+  // A durable publisher: its QoS 2 identifiers are stored too.
+  const auto pub = connect("pub", protocol::ProtocolVersion::kV5, false, 3600);
+  ASSERT_TRUE(store_->flush_now());
+  outbox_.take(pub);
+  publish(pub, "q/1", "stored", QoS::k1, false, 1);
+  publish(pub, "nobody/listens", "not stored", QoS::k1, false, 2);  // nothing to wait for, but after 1
+  publish(pub, "q/2", "stored", QoS::k2, false, 3);
+  EXPECT_TRUE(outbox_.take(pub).empty());
+  ASSERT_TRUE(store_->flush_now());
+  const auto packets = outbox_.take(pub);
+  ASSERT_EQ(types(packets),
+            (std::vector<protocol::PacketType>{protocol::PacketType::kPuback, protocol::PacketType::kPuback,
+                                               protocol::PacketType::kPubrec}));
+  EXPECT_EQ(std::get<protocol::Puback>(packets[0].body).packet_id, 1);
+  EXPECT_EQ(std::get<protocol::Puback>(packets[1].body).packet_id, 2);
+  // PUBCOMP waits for the identifier's removal to be committed too.
+  protocol::Pubrel rel;
+  rel.packet_id = 3;
+  engine().pubrel(pub, rel, now_);
+  EXPECT_TRUE(outbox_.take(pub).empty());
+  ASSERT_TRUE(store_->flush_now());
+  ASSERT_EQ(types(outbox_.take(pub)), std::vector<protocol::PacketType>{protocol::PacketType::kPubcomp});
+  EXPECT_EQ(count_rows(db(), "incoming"), 0);
+}
+
+TEST_F(StrictStoreTest, WithNothingToStoreAndNothingHeldTheAckIsImmediate) {
+  const auto pub = connected("pub");
+  publish(pub, "nobody/listens", "x", QoS::k1, false, 5);
+  const auto packets = outbox_.take(pub);
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(engine().held_acks(), 0u);
+}
+
+TEST_F(StrictStoreTest, AnAckForAConnectionThatEndedIsDropped) {
+  offline_subscriber("keeper", "q/#");
+  ASSERT_TRUE(store_->flush_now());
+  const auto pub = connected("pub");
+  publish(pub, "q/1", "stored", QoS::k1, false, 9);
+  engine().connection_lost(pub, now_);
+  ASSERT_TRUE(store_->flush_now());
+  EXPECT_TRUE(outbox_.take(pub).empty());
+  EXPECT_EQ(engine().held_acks(), 0u);
+}
+
+TEST_F(StrictStoreTest, AFailedCommitHoldsTheAckUntilARetrySucceeds) {
+  offline_subscriber("keeper", "q/#");
+  ASSERT_TRUE(store_->flush_now());
+  store_->set_max_page_count(8);
+  const auto pub = connected("pub");
+  const std::string big(64 * 1024, 'x');
+  publish(pub, "q/1", big, QoS::k1, false, 4);
+  EXPECT_FALSE(store_->flush_now());
+  EXPECT_TRUE(outbox_.take(pub).empty());
+  store_->set_max_page_count(0);
+  ASSERT_TRUE(store_->flush_now());
+  ASSERT_EQ(outbox_.take(pub).size(), 1u);
+}
+
+}  // namespace
+}  // namespace roost::store
