@@ -7,6 +7,13 @@
 //                 [--seconds 5] [--rate N] [--payload 64] [--window 100]
 //   roost_loadgen --port P --scenario idle --connections 10000
 //   roost_loadgen --port P --scenario retained --messages 100000
+//   roost_loadgen --port P --scenario offline --qos 1|2 [--seconds 5]
+//                 [--phase fill|drain|both] [--id NAME]
+//       (one publisher to a persistent subscriber that is offline; then
+//       the subscriber comes back and counts what was queued; the phases
+//       may run as separate calls with the same --id)
+//   roost_loadgen --port P --scenario retained-updates --qos 0|1|2 [--topics 100]
+//       (one publisher replacing retained messages on `topics` topics)
 //
 // Prints one JSON object per run on stdout.
 
@@ -51,12 +58,16 @@ struct Options {
   std::size_t window = 100;  // QoS 1/2 messages in flight per publisher
   int connections = 10000;
   int messages = 100000;
+  int topics = 100;            // retained-updates: topics the publisher rotates over
+  std::string phase = "both";  // offline: fill, drain or both
+  std::string id;              // offline: the subscriber's client id
 };
 
 // One MQTT 3.1.1 connection with a blocking socket.
 class Client {
  public:
-  Client(int port, const std::string& id) : decoder_(Role::kClient, DecoderLimits(kMaxPacketSizeLimit)) {
+  Client(int port, const std::string& id, bool clean = true)
+      : decoder_(Role::kClient, DecoderLimits(kMaxPacketSizeLimit)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -71,6 +82,7 @@ class Client {
     Connect c;
     c.version = ProtocolVersion::kV311;
     c.client_id = id;
+    c.clean_start = clean;
     c.keep_alive = 0;
     send(c);
     Packet p;
@@ -200,9 +212,10 @@ void run_subscriber(Client& c, int qos, const std::atomic<bool>& stop, Subscribe
   }
 }
 
-// Publishes numbered messages until `deadline`; QoS 1/2 keep `window` in flight.
+// Publishes numbered messages until `deadline`; QoS 1/2 keep `window` in
+// flight. With `topics` > 0 the topic is `topic/<seq % topics>`, retained.
 std::uint64_t run_publisher(Client& c, std::uint32_t index, const std::string& topic, const Options& o,
-                            Clock::time_point deadline) {
+                            Clock::time_point deadline, int topics = 0) {
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<bool> done{false};
   std::thread acks;
@@ -241,7 +254,14 @@ std::uint64_t run_publisher(Client& c, std::uint32_t index, const std::string& t
       const Payload h{index, seq++, now_ns()};
       std::memcpy(payload.data(), &h, sizeof h);
       Publish p;
-      p.topic = topic;
+      std::string rotating;
+      if (topics > 0) {
+        rotating = topic + "/" + std::to_string((seq - 1) % static_cast<std::uint64_t>(topics));
+        p.topic = rotating;
+        p.retain = true;
+      } else {
+        p.topic = topic;
+      }
       p.qos = static_cast<QoS>(o.qos);
       if (o.qos > 0) {
         packet_id = static_cast<std::uint16_t>(packet_id == 65535 ? 1 : packet_id + 1);
@@ -397,6 +417,74 @@ void retained(const Options& o) {
               elapsed);
 }
 
+// One publisher to a persistent (clean session 0) subscriber that is
+// offline: the broker stores every message. Acknowledged messages per
+// second, then how many the subscriber gets when it comes back.
+void offline(const Options& o) {
+  const std::string run = o.id.empty() ? "lg-offline-" + std::to_string(now_ns() % 1000000) : o.id;
+  const std::string topic = "bench/" + run;
+  if (o.phase != "drain") {
+    {
+      Client sub(o.port, run, false);
+      sub.subscribe(topic + "/+", o.qos);
+      sub.send(Disconnect{});
+    }
+    Client pub(o.port, run + "-pub");
+    const auto start = Clock::now();
+    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+    const std::uint64_t sent = run_publisher(pub, 0, topic + "/0", o, deadline);
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    pub.send(Disconnect{});
+    std::printf("{\"scenario\":\"offline\",\"phase\":\"fill\",\"qos\":%d,\"sent\":%llu,\"acked_per_s\":%.0f}\n", o.qos,
+                static_cast<unsigned long long>(sent), static_cast<double>(sent) / elapsed);
+    std::fflush(stdout);
+  }
+  if (o.phase == "fill") return;
+  // The subscriber comes back for its queue (acknowledging as it goes).
+  std::uint64_t received = 0;
+  {
+    Client sub(o.port, run, false);
+    sub.set_timeout(2);
+    Packet p;
+    while (sub.read(p)) {
+      if (const auto* pub = std::get_if<Publish>(&p.body)) {
+        ++received;
+        if (pub->qos == QoS::k1) {
+          Puback a;
+          a.packet_id = pub->packet_id;
+          sub.queue(a);
+        } else if (pub->qos == QoS::k2) {
+          Pubrec r;
+          r.packet_id = pub->packet_id;
+          sub.queue(r);
+        }
+      } else if (const auto* rel = std::get_if<Pubrel>(&p.body)) {
+        Pubcomp comp;
+        comp.packet_id = rel->packet_id;
+        sub.queue(comp);
+      }
+    }
+    sub.flush();
+    sub.send(Disconnect{});
+  }
+  { Client gone(o.port, run, true); }  // the session ends: the store is left as it was
+  std::printf("{\"scenario\":\"offline\",\"phase\":\"drain\",\"qos\":%d,\"received\":%llu}\n", o.qos,
+              static_cast<unsigned long long>(received));
+}
+
+// One publisher replacing retained messages on `topics` topics.
+void retained_updates(const Options& o) {
+  const std::string run = std::to_string(now_ns() % 1000000);
+  Client pub(o.port, "lg-retained-pub-" + run);
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  const std::uint64_t sent = run_publisher(pub, 0, "bench/" + run, o, deadline, o.topics);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  pub.send(Disconnect{});
+  std::printf("{\"scenario\":\"retained-updates\",\"qos\":%d,\"topics\":%d,\"sent\":%llu,\"per_s\":%.0f}\n", o.qos,
+              o.topics, static_cast<unsigned long long>(sent), static_cast<double>(sent) / elapsed);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -422,6 +510,12 @@ int main(int argc, char** argv) {
       o.connections = std::stoi(v);
     else if (k == "--messages")
       o.messages = std::stoi(v);
+    else if (k == "--phase")
+      o.phase = v;
+    else if (k == "--id")
+      o.id = v;
+    else if (k == "--topics")
+      o.topics = std::max(1, std::stoi(v));
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -432,6 +526,10 @@ int main(int argc, char** argv) {
       idle(o);
     } else if (o.scenario == "retained") {
       retained(o);
+    } else if (o.scenario == "offline") {
+      offline(o);
+    } else if (o.scenario == "retained-updates") {
+      retained_updates(o);
     } else {
       traffic(o);
     }
