@@ -254,6 +254,12 @@ int serve(const Options& o) {
       } else {
         if (!o.verbose) sink->set_types(fresh->log.types);
         fresh->engine.acks_after_commit = acks_after_commit;
+        const auto& p = fresh->persistence;
+        if (p.path != config.persistence.path || p.durability != config.persistence.durability ||
+            p.flush_interval != config.persistence.flush_interval) {
+          logger.log(roost::core::LogType::kNotice,
+                     "Reload: [persistence] changes take effect at the next start; keeping the current settings");
+        }
         server.reconfigure(server_settings(*fresh, o));
       }
       wait_for_reload();

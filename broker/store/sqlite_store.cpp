@@ -153,7 +153,17 @@ void SqliteStore::exec(const char* sql) {
 
 void SqliteStore::open_or_recover() {
   std::string why;
+  const bool existed = std::filesystem::exists(settings_.path);
   if (try_open(why)) return;
+  if (!existed) {
+    // Nothing to recover: the path itself is wrong (a missing directory, no permission).
+    statements_.clear();
+    sqlite3_close(db_);
+    db_ = nullptr;
+    std::error_code ec;
+    std::filesystem::remove(settings_.path, ec);
+    throw StoreError(core::str_cat("cannot create the database ", settings_.path, ": ", why));
+  }
   log_.log(core::LogType::kError, core::str_cat("Persistence: ", settings_.path, " cannot be used (", why,
                                                 "); moving it aside and starting with an empty database"));
   move_aside();

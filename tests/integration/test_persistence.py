@@ -365,3 +365,39 @@ def test_periodic_kill_9_loses_only_the_flush_window(make_broker, tmp_path):
         assert old_enough, "no message was acknowledged a whole flush window before the kill"
         missing = old_enough - set(received)
         assert not missing, f"{len(missing)} messages older than the flush window lost, e.g. {sorted(missing)[:5]}"
+
+
+def test_delayed_will_survives_a_restart(make_broker, tmp_path):
+    b = make_broker(persistence(tmp_path))
+    watcher = Paho(b.port, client_id="will-watcher", clean=False).connect()
+    watcher.subscribe("wills/#", qos=1)
+    watcher.stop()
+    # A 5.0 client with a 3 s Will Delay and a session that outlives it.
+    c = raw.RawClient(b.port)
+    c.send(raw.connect("dies", version=5, clean=True, properties=b"\x11" + raw.u32(60),
+                       will=("wills/dies", b"gone for good", 1, False), will_properties=b"\x18" + raw.u32(3)))
+    assert c.recv_packet()[0] == 0x20
+    c.close()  # no DISCONNECT: the will stands, due in 3 s
+    lost_at = time.monotonic()
+    wait_flush()
+    assert b.stop() == 0  # the will is not due yet: it waits in the database
+    b.start()
+    watcher = Paho(b.port, client_id="will-watcher", clean=False).connect()
+    assert watcher.wait_for(1, timeout=0.2) == [], "the will came before its delay"
+    got = watcher.wait_for(1, timeout=6)
+    arrived = time.monotonic() - lost_at
+    time.sleep(0.3)
+    got = watcher.wait_for(2, timeout=0.1)
+    watcher.stop()
+    assert [m.payload for m in got] == [b"gone for good"]
+    assert 2.5 <= arrived <= 6, f"the will came {arrived:.1f} s after the connection was lost"
+
+
+def test_a_database_path_that_cannot_be_created_stops_the_start(tmp_path):
+    b = Broker(persistence(tmp_path).replace(str(tmp_path), str(tmp_path / "missing" / "dir")))
+    try:
+        r = subprocess.run([ROOST_BIN, "serve", "--config", b.config_path], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 1
+        assert "cannot create the database" in r.stderr and "missing/dir/roost.db" in r.stderr
+    finally:
+        b.cleanup()

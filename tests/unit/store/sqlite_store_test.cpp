@@ -121,6 +121,26 @@ TEST_F(StoreTest, QueuedMessagesAndRetainedSurviveARestart) {
   EXPECT_TRUE(retained[0].retain);
 }
 
+TEST_F(StoreTest, QueuedQos0ForAnOfflineSessionIsStoredWhenConfigured) {
+  engine::EngineSettings s;
+  s.queue_qos0_messages = true;
+  engine().set_settings(s);
+  offline_subscriber("keeper", "z/#", QoS::k0);
+  const auto pub = connected("pub");
+  publish(pub, "z/1", "at most once, but kept", QoS::k0);
+  ASSERT_TRUE(store_->flush_now());
+  restart();
+  engine().set_settings(s);
+  const auto c = connect("keeper", protocol::ProtocolVersion::kV5, false, 3600);
+  const auto packets = outbox_.take(c);
+  const auto got = publishes(packets);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].qos, QoS::k0);
+  EXPECT_EQ(engine::test::text(got[0].payload), "at most once, but kept");
+  ASSERT_TRUE(store_->flush_now());
+  EXPECT_EQ(count_rows(db(), "entries"), 0);  // sent: gone from the store
+}
+
 TEST_F(StoreTest, InflightMessageIsResentWithDupAfterARestart) {
   const auto c = connect("flying", protocol::ProtocolVersion::kV5, false, 3600);
   subscribe(c, "f/#", QoS::k1);
