@@ -807,7 +807,9 @@ void SqliteStore::apply_coalesced(std::vector<PersistEvent>& batch) {
     Statement* st = op.put != nullptr ? put_incoming_ : delete_incoming_;
     st->bind(1, static_cast<std::int64_t>(k.first)).bind(2, static_cast<std::int64_t>(k.second)).run();
   }
-  for (const auto& [s, e] : wills) {
+  for (const auto& will : wills) {
+    const std::uint64_t s = will.first;  // (a lambda below captures it: no structured binding)
+    const PersistEvent* e = will.second;
     const auto old = will_messages_.find(s);
     const Message* previous = old == will_messages_.end() ? nullptr : old->second;
     if (e == nullptr) {
