@@ -227,8 +227,8 @@ int serve(const Options& o) {
   if (store) {
     // Restored before the listeners open; from then on changes go to the store.
     const auto now = roost::core::Clock::now();
-    server.engine().restore(store->load(now), now);
     server.engine().set_persistence(&*store);
+    server.engine().restore(store->load(now), now);
     // Acknowledgements held for a commit go out on the engine's thread.
     store->on_commit([&server](std::uint64_t ticket) {
       asio::post(server.io(), [&server, ticket] { server.engine().committed(ticket); });

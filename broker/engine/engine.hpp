@@ -90,10 +90,11 @@ class Engine {
   void publish_internal(const MessageRef& message, core::TimePoint now);
 
   // Durable state goes to `persistence` from now on (null: nowhere). Set it
-  // after restore().
+  // before restore(), which stores the clean-up of what expired.
   void set_persistence(Persistence* persistence) noexcept { persistence_ = persistence; }
   // Loads what a store kept, before any connection: sessions come back
-  // offline, their timers counted from when they went offline.
+  // offline, their timers counted from when they went offline; wills of
+  // sessions that expired meanwhile are published.
   void restore(RestoredState state, core::TimePoint now);
   // The store committed every submission up to `ticket`: acknowledgements
   // held for them (acks_after_commit) go out, in the order they were made.
@@ -174,8 +175,8 @@ class Engine {
   void forget_entry(const Session& session, const Outgoing& entry);
   // retained_.set() plus its event.
   void retain(const MessageRef& message);
-  // A PUBACK, PUBREC or PUBCOMP: sent now, or (acks_after_commit) once
-  // what this call stored is committed.
+  // A PUBACK, PUBREC, PUBREL or PUBCOMP: sent now, or (acks_after_commit)
+  // once what this call stored is committed.
   struct HeldAck {
     std::uint64_t ticket = 0;
     core::ConnectionId connection{};

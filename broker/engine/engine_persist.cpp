@@ -62,6 +62,11 @@ void Engine::send_held(const HeldAck& ack) {
       fill(a);
       return outbox_.send(ack.connection, a);
     }
+    case protocol::PacketType::kPubrel: {
+      protocol::Pubrel a;
+      fill(a);
+      return outbox_.send(ack.connection, a);
+    }
     default: {
       protocol::Pubcomp a;
       fill(a);
@@ -150,6 +155,8 @@ void Engine::retain(const MessageRef& message) {
 }
 
 void Engine::restore(RestoredState state, core::TimePoint now) {
+  PersistScope scope(*this);
+  next_session_id_ = std::max(next_session_id_, state.next_session_id);
   for (const MessageRef& m : state.retained) {
     if (!m->expired(now)) retained_.set(m);
   }
@@ -182,6 +189,21 @@ void Engine::restore(RestoredState state, core::TimePoint now) {
     if (s.expiry_interval != Session::kNeverExpires) {
       s.expiry_timer = expiry_timers_.emplace(r.offline_since + core::Seconds(s.expiry_interval), &s);
     }
+    if (r.was_online) sync_session(s, r.offline_since);  // offline since the restart, stored so
+  }
+  if (persistence_ != nullptr) {
+    for (const SessionId id : state.expired_sessions) persist(PersistEvent::Kind::kSessionDelete, nullptr).session = id;
+    for (std::string& topic : state.expired_retained) {
+      persist(PersistEvent::Kind::kRetainedDelete, nullptr).text = std::move(topic);
+    }
+  }
+  // A will still waiting when its session ended goes out [MQTT-3.1.3-9]:
+  // those sessions expired while the broker was down.
+  for (const MessageRef& will : state.due_wills) {
+    log_.log(core::LogType::kInformation, core::str_cat("Publishing will of an expired session on ", will->topic()));
+    ++stats_.publish_received;
+    if (will->retain()) retain(will);
+    route(will, SessionId::kBroker, now);
   }
 }
 

@@ -293,11 +293,9 @@ void Engine::pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, 
   Session* session = online_or_refuse(connection);
   if (session == nullptr) return;
   Outgoing* entry = session->find_inflight(ack.packet_id);
-  protocol::Pubrel rel;
-  rel.packet_id = ack.packet_id;
   if (entry == nullptr) {
-    if (session->version() == ProtocolVersion::kV5) rel.reason = ReasonCode::kPacketIdentifierNotFound;
-    outbox_.send(connection, rel);
+    send_ack(connection, protocol::PacketType::kPubrel, ack.packet_id,
+             session->version() == ProtocolVersion::kV5 ? ReasonCode::kPacketIdentifierNotFound : ReasonCode::kSuccess);
     return;
   }
   if (protocol::is_failure(ack.reason)) {
@@ -309,7 +307,8 @@ void Engine::pubrec(core::ConnectionId connection, const protocol::Pubrec& ack, 
   entry->state = Outgoing::State::kAwaitingPubcomp;
   entry->message.reset();  // the message is delivered; only the identifier is kept [MQTT-4.3.3-4]
   persist_entry(*session, *entry);
-  outbox_.send(connection, rel);
+  // Strict: after the new state is stored, or a crash would send the PUBLISH again.
+  send_ack(connection, protocol::PacketType::kPubrel, ack.packet_id, ReasonCode::kSuccess);
 }
 
 void Engine::pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, core::TimePoint) {

@@ -63,11 +63,19 @@ struct RestoredSession {
   std::vector<std::uint16_t> incoming_qos2;
   MessageRef will;  // a will waiting for its delay, or null
   core::TimePoint will_due{};
+  bool was_online = false;  // connected when the broker stopped: offline from the restart
 };
 
+// A store's load() only reads; what expired while the broker was down comes
+// back as lists, and Engine::restore() turns them into events, so the
+// cleanup is committed (and retried) like any other change.
 struct RestoredState {
   std::vector<MessageRef> retained;
   std::vector<RestoredSession> sessions;
+  std::vector<SessionId> expired_sessions;
+  std::vector<MessageRef> due_wills;  // of the expired sessions: published now [MQTT-3.1.3-9]
+  std::vector<std::string> expired_retained;
+  std::uint64_t next_session_id = 1;  // above every session id the store has seen
 };
 
 }  // namespace roost::engine

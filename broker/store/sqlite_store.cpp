@@ -145,68 +145,100 @@ SqliteStore::~SqliteStore() {
 void SqliteStore::exec(const char* sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    last_rc_ = sqlite3_errcode(db_) & 0xFF;
     std::string message = error != nullptr ? error : sqlite3_errmsg(db_);
     sqlite3_free(error);
     throw std::runtime_error(message);
   }
 }
 
+namespace {
+
+// Result codes that mean the file itself cannot be used (corrupt or
+// unreadable), as opposed to the system failing us for now.
+bool unusable(int rc) {
+  return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR ||
+         rc == SQLITE_PERM || rc == SQLITE_FORMAT;
+}
+
+}  // namespace
+
 void SqliteStore::open_or_recover() {
   std::string why;
   const bool existed = std::filesystem::exists(settings_.path);
-  if (try_open(why)) return;
-  if (!existed) {
-    // Nothing to recover: the path itself is wrong (a missing directory, no permission).
+  auto give_up = [&](const std::string& message) {
     statements_.clear();
     sqlite3_close(db_);
     db_ = nullptr;
+    throw StoreError(message);
+  };
+  const Opened first = try_open(why);
+  if (first == Opened::kOk) return;
+  if (!existed) {
+    // Nothing to recover: the path itself is wrong (a missing directory, no permission).
     std::error_code ec;
     std::filesystem::remove(settings_.path, ec);
-    throw StoreError(core::str_cat("cannot create the database ", settings_.path, ": ", why));
+    give_up(core::str_cat("cannot create the database ", settings_.path, ": ", why));
+  }
+  if (first == Opened::kFailed) {
+    give_up(core::str_cat("cannot open the database ", settings_.path, ": ", why,
+                          ". It is left as it is (a full disk, a file another process holds, or one Roost may not "
+                          "write to)"));
   }
   log_.log(core::LogType::kError, core::str_cat("Persistence: ", settings_.path, " cannot be used (", why,
                                                 "); moving it aside and starting with an empty database"));
   move_aside();
-  if (!try_open(why)) {
-    statements_.clear();
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw StoreError(core::str_cat("cannot create the database ", settings_.path, ": ", why));
-  }
+  if (try_open(why) != Opened::kOk) give_up(core::str_cat("cannot create the database ", settings_.path, ": ", why));
 }
 
-bool SqliteStore::try_open(std::string& why) {
+int SqliteStore::check_version() {
+  // A connection of its own, read-only: closing a read-write connection may
+  // checkpoint a WAL file, which would change a newer Roost's database.
+  sqlite3* ro = nullptr;
+  int version = -1;
+  if (sqlite3_open_v2(settings_.path.c_str(), &ro, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(ro, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+      version = sqlite3_column_int(s, 0);
+    } else {
+      last_rc_ = sqlite3_errcode(ro) & 0xFF;
+    }
+    sqlite3_finalize(s);
+  } else {
+    last_rc_ = ro != nullptr ? sqlite3_errcode(ro) & 0xFF : SQLITE_NOMEM;
+  }
+  sqlite3_close(ro);
+  return version;
+}
+
+SqliteStore::Opened SqliteStore::try_open(std::string& why) {
   statements_.clear();
   if (db_ != nullptr) {
     sqlite3_close(db_);
     db_ = nullptr;
   }
+  last_rc_ = 0;
+  int version = 0;
+  if (std::filesystem::exists(settings_.path)) {
+    version = check_version();
+    if (version < 0) {
+      why = sqlite3_errstr(last_rc_);
+      return unusable(last_rc_) ? Opened::kUnusable : Opened::kFailed;
+    }
+    if (version > kSchemaVersion) {
+      throw StoreError(core::str_cat("the database ", settings_.path, " was written by a newer Roost (schema ", version,
+                                     "; this one knows up to ", kSchemaVersion,
+                                     "). It is left as it is: run the newer Roost, or move the file away to start "
+                                     "empty"));
+    }
+  }
   if (sqlite3_open_v2(settings_.path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    last_rc_ = db_ != nullptr ? sqlite3_errcode(db_) & 0xFF : SQLITE_NOMEM;
     why = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-    return false;
+    return unusable(last_rc_) ? Opened::kUnusable : Opened::kFailed;
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 5000);
-  // The version first, before anything writes: a newer database stays as it is.
-  int version = 0;
-  {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-      why = sqlite3_errmsg(db_);
-      sqlite3_finalize(s);
-      return false;
-    }
-    version = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-  }
-  if (version > kSchemaVersion) {
-    sqlite3_close(db_);  // no destructor runs for a constructor that throws
-    db_ = nullptr;
-    throw StoreError(core::str_cat("the database ", settings_.path, " was written by a newer Roost (schema ", version,
-                                   "; this one knows up to ", kSchemaVersion,
-                                   "). It is left as it is: run the newer Roost, or move the file away to start "
-                                   "empty"));
-  }
   try {
     {
       sqlite3_stmt* s = nullptr;
@@ -214,7 +246,9 @@ bool SqliteStore::try_open(std::string& why) {
       if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &s, nullptr) == SQLITE_OK &&
           sqlite3_step(s) == SQLITE_ROW) {
         result = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+        if (result != "ok") last_rc_ = SQLITE_CORRUPT;
       } else {
+        last_rc_ = sqlite3_errcode(db_) & 0xFF;
         result = sqlite3_errmsg(db_);
       }
       sqlite3_finalize(s);
@@ -229,9 +263,9 @@ bool SqliteStore::try_open(std::string& why) {
     if (settings_.max_page_count != 0) set_max_page_count(settings_.max_page_count);
   } catch (const std::exception& e) {
     why = e.what();
-    return false;
+    return unusable(last_rc_) ? Opened::kUnusable : Opened::kFailed;
   }
-  return true;
+  return Opened::kOk;
 }
 
 void SqliteStore::move_aside() {
@@ -302,6 +336,9 @@ void SqliteStore::prepare() {
 // --- loading ---
 
 engine::RestoredState SqliteStore::load(core::TimePoint now) {
+  // Reads only: what expired while Roost was down goes back to the engine
+  // as lists, and is deleted through events like any other change (so a
+  // full disk at start-up costs nothing but a retry).
   engine::RestoredState state;
   const std::int64_t now_ms = wall_ms(now);
   auto query = [this](const char* sql, const std::function<void(sqlite3_stmt*)>& row) {
@@ -318,30 +355,6 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
     return std::string_view(p == nullptr ? "" : static_cast<const char*>(p), static_cast<std::size_t>(n));
   };
   try {
-    // Drop what expired while Roost was down; a session that was online
-    // when Roost stopped is offline from now.
-    exec("BEGIN IMMEDIATE");
-    {
-      const std::string now_text = std::to_string(now_ms);
-      const std::string expired = core::str_cat(
-          "SELECT id FROM sessions WHERE expiry != 4294967295 AND offline_since IS NOT NULL AND offline_since + "
-          "expiry * 1000 <= ",
-          now_text);
-      for (const char* table : {"subscriptions", "entries", "incoming", "wills"}) {
-        exec(core::str_cat("DELETE FROM ", table, " WHERE session IN (", expired, ")").c_str());
-      }
-      exec(core::str_cat("DELETE FROM sessions WHERE id IN (", expired, ")").c_str());
-      exec(core::str_cat("UPDATE sessions SET offline_since = ", now_text, " WHERE offline_since IS NULL").c_str());
-      exec(core::str_cat("DELETE FROM retained WHERE message IN (SELECT id FROM messages WHERE expires_at IS NOT "
-                         "NULL AND expires_at <= ",
-                         now_text, ")")
-               .c_str());
-      exec(
-          "DELETE FROM messages WHERE id NOT IN (SELECT message FROM entries WHERE message IS NOT NULL"
-          " UNION SELECT message FROM wills UNION SELECT message FROM retained)");
-    }
-    exec("COMMIT");
-
     std::unordered_map<std::int64_t, MessageRef> by_row;
     query("SELECT id, topic, payload, properties, qos, retain, expires_at FROM messages", [&](sqlite3_stmt* s) {
       std::optional<core::TimePoint> expires;
@@ -357,6 +370,8 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
       messages_[m.get()] = StoredMessage{m, row, 0};
       by_row.emplace(row, std::move(m));
     });
+    // Every row that points at a message counts, the expired ones too: their
+    // deletion events let go of them.
     auto message_of = [&](sqlite3_stmt* s, int i) -> MessageRef {
       if (sqlite3_column_type(s, i) == SQLITE_NULL) return nullptr;
       const auto it = by_row.find(sqlite3_column_int64(s, i));
@@ -367,17 +382,34 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
     query("SELECT topic, message FROM retained", [&](sqlite3_stmt* s) {
       MessageRef m = message_of(s, 1);
       if (!m) return;
-      retained_messages_[std::string(blob(s, 0))] = m.get();
-      state.retained.push_back(std::move(m));
+      std::string topic(blob(s, 0));
+      retained_messages_[topic] = m.get();
+      if (m->expired(now)) {
+        state.expired_retained.push_back(std::move(topic));
+      } else {
+        state.retained.push_back(std::move(m));
+      }
     });
-    std::unordered_map<std::uint64_t, std::size_t> index;  // session id -> position in state.sessions
+    std::unordered_map<std::uint64_t, std::size_t> index;  // live session id -> position in state.sessions
+    std::unordered_map<std::uint64_t, bool> expired;       // expired session ids
     query("SELECT id, client_id, expiry, offline_since FROM sessions ORDER BY id", [&](sqlite3_stmt* s) {
+      const auto id = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+      state.next_session_id = std::max(state.next_session_id, id + 1);
+      const auto expiry = static_cast<std::uint32_t>(sqlite3_column_int64(s, 2));
+      const bool was_online = sqlite3_column_type(s, 3) == SQLITE_NULL;
+      const std::int64_t offline_ms = was_online ? now_ms : sqlite3_column_int64(s, 3);
+      if (expiry != engine::Session::kNeverExpires && offline_ms + static_cast<std::int64_t>(expiry) * 1000 <= now_ms) {
+        expired[id] = true;
+        state.expired_sessions.push_back(static_cast<SessionId>(id));
+        return;
+      }
       engine::RestoredSession r;
-      r.id = static_cast<SessionId>(sqlite3_column_int64(s, 0));
+      r.id = static_cast<SessionId>(id);
       r.client_id = std::string(blob(s, 1));
-      r.expiry_interval = static_cast<std::uint32_t>(sqlite3_column_int64(s, 2));
-      r.offline_since = steady_of(sqlite3_column_int64(s, 3), now);
-      index[key(r.id)] = state.sessions.size();
+      r.expiry_interval = expiry;
+      r.offline_since = steady_of(offline_ms, now);
+      r.was_online = was_online;
+      index[id] = state.sessions.size();
       state.sessions.push_back(std::move(r));
     });
     auto session_of = [&](sqlite3_stmt* s) -> engine::RestoredSession* {
@@ -398,8 +430,9 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
     });
     query("SELECT session, seq, message, qos, retain, packet_id, state, identifiers FROM entries ORDER BY session, seq",
           [&](sqlite3_stmt* s) {
+            const auto id = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
             engine::RestoredSession* r = session_of(s);
-            if (r == nullptr) return;
+            if (r == nullptr && !expired.contains(id)) return;  // no session: left for the clean-up below
             Outgoing o;
             o.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
             o.qos = static_cast<protocol::QoS>(std::clamp(sqlite3_column_int(s, 3), 0, 2));
@@ -408,9 +441,9 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
             o.state = static_cast<Outgoing::State>(std::clamp(sqlite3_column_int(s, 6), 0, 3));
             o.subscription_identifiers = decode_identifiers(sqlite3_column_blob(s, 7), sqlite3_column_bytes(s, 7));
             o.message = message_of(s, 2);
+            if (o.message) entry_messages_[id][o.seq] = o.message.get();
             // Only an exchange past PUBREC goes on without its message.
-            if (!o.message && o.state != Outgoing::State::kAwaitingPubcomp) return;
-            if (o.message) entry_messages_[key(r->id)][o.seq] = o.message.get();
+            if (r == nullptr || (!o.message && o.state != Outgoing::State::kAwaitingPubcomp)) return;
             r->entries.push_back(std::move(o));
           });
     query("SELECT session, packet_id FROM incoming", [&](sqlite3_stmt* s) {
@@ -419,15 +452,20 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
       }
     });
     query("SELECT session, message, due_at FROM wills", [&](sqlite3_stmt* s) {
+      const auto id = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
       engine::RestoredSession* r = session_of(s);
-      if (r == nullptr) return;
-      r->will = message_of(s, 1);
-      if (!r->will) return;
+      if (r == nullptr && !expired.contains(id)) return;
+      MessageRef will = message_of(s, 1);
+      if (!will) return;
+      will_messages_[id] = will.get();
+      if (r == nullptr) {
+        state.due_wills.push_back(std::move(will));  // its session ended while Roost was down
+        return;
+      }
+      r->will = std::move(will);
       r->will_due = steady_of(sqlite3_column_int64(s, 2), now);
-      will_messages_[key(r->id)] = r->will.get();
     });
   } catch (const std::exception& e) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     // A database that passed the check but cannot be read: start empty.
     log_.log(core::LogType::kError, core::str_cat("Persistence: cannot read ", settings_.path, " (", e.what(),
                                                   "); moving it aside and starting with an empty database"));
@@ -437,19 +475,29 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
     retained_messages_.clear();
     move_aside();
     std::string why;
-    if (!try_open(why)) throw StoreError(core::str_cat("cannot create the database ", settings_.path, ": ", why));
+    if (try_open(why) != Opened::kOk) {
+      throw StoreError(core::str_cat("cannot create the database ", settings_.path, ": ", why));
+    }
     return {};
   }
-  // Messages nobody points at any more were deleted above; those left
-  // unreferenced by a dropped row (an unknown session) are not counted.
+  // Rows nothing points at (left by sessions that are gone) go with the first commit.
+  tidy_ = true;
   for (auto it = messages_.begin(); it != messages_.end();) {
-    it = it->second.refs == 0 ? messages_.erase(it) : std::next(it);
+    if (it->second.refs == 0) {
+      orphan_rows_.push_back(it->second.row);
+      it = messages_.erase(it);
+    } else {
+      ++it;
+    }
   }
   std::size_t queued = 0;
   for (const auto& r : state.sessions) queued += r.entries.size();
   log_.log(core::LogType::kNotice,
            core::str_cat("Persistence: restored ", state.retained.size(), " retained messages and ",
-                         state.sessions.size(), " sessions holding ", queued, " messages from ", settings_.path));
+                         state.sessions.size(), " sessions holding ", queued, " messages from ", settings_.path,
+                         state.expired_sessions.empty()
+                             ? std::string()
+                             : core::str_cat("; ", state.expired_sessions.size(), " sessions expired meanwhile")));
   return state;
 }
 
@@ -661,6 +709,18 @@ void SqliteStore::drop_session_refs(std::uint64_t session) {
 }
 
 void SqliteStore::apply_coalesced(std::vector<PersistEvent>& batch) {
+  if (tidy_) {
+    for (const char* table : {"subscriptions", "entries", "incoming", "wills"}) {
+      exec(core::str_cat("DELETE FROM ", table, " WHERE session NOT IN (SELECT id FROM sessions)").c_str());
+    }
+    tidy_ = false;
+    undo_.emplace_back([this] { tidy_ = true; });
+  }
+  if (!orphan_rows_.empty()) {
+    for (const std::int64_t row : orphan_rows_) delete_message_->bind(1, row).run();
+    undo_.emplace_back([this, rows = orphan_rows_] { orphan_rows_ = rows; });
+    orphan_rows_.clear();
+  }
   // The last word on each row wins; a row written and deleted within the
   // batch is not written at all.
   struct SessionOp {
@@ -879,10 +939,10 @@ std::string SqliteStore::backup(const std::string& from, const std::string& to) 
       fail(dst, "cannot start the backup");
     } else {
       int rc = SQLITE_OK;
-      // Pages in steps, so a busy broker is not held up for long.
-      while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-        if (rc != SQLITE_OK) sqlite3_sleep(10);
-      }
+      // All pages in one step: one read transaction, one snapshot. (In
+      // steps, every commit of the live broker would restart the copy.) WAL
+      // lets the broker keep writing meanwhile.
+      while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(10);
       sqlite3_backup_finish(b);
       if (rc != SQLITE_DONE) fail(dst, "backup failed");
     }

@@ -107,7 +107,11 @@ class SqliteStore final : public engine::Persistence {
   };
 
   void open_or_recover();
-  bool try_open(std::string& why);
+  // kUnusable: corrupt or unreadable (moved aside); kFailed: anything else
+  // (a full disk, a locked or read-only file: left alone, start refused).
+  enum class Opened : std::uint8_t { kOk, kUnusable, kFailed };
+  Opened try_open(std::string& why);
+  int check_version();  // the file's schema version, read without writing (-1: unreadable)
   void move_aside();
   void migrate(int from);
   void prepare();
@@ -126,6 +130,7 @@ class SqliteStore final : public engine::Persistence {
   StoreSettings settings_;
   core::Logger log_;
   sqlite3* db_ = nullptr;
+  int last_rc_ = 0;  // the primary result code of the last failure
   std::vector<std::unique_ptr<Statement>> statements_;
   Statement* insert_message_ = nullptr;
   Statement* delete_message_ = nullptr;
@@ -148,6 +153,8 @@ class SqliteStore final : public engine::Persistence {
   std::unordered_map<std::uint64_t, std::unordered_map<std::uint64_t, const engine::Message*>> entry_messages_;
   std::unordered_map<std::uint64_t, const engine::Message*> will_messages_;
   std::unordered_map<std::string, const engine::Message*> retained_messages_;
+  std::vector<std::int64_t> orphan_rows_;  // message rows found unreferenced by load()
+  bool tidy_ = false;                      // rows of sessions that are gone: removed with the first commit
   std::vector<std::function<void()>> undo_;
 
   mutable std::mutex mutex_;

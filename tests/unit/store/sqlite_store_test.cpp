@@ -70,8 +70,8 @@ class StoreTest : public EngineTest {
     store_.reset();
     engine_ = std::make_unique<engine::Engine>(settings(), outbox_, core::Logger());
     store_ = std::make_unique<SqliteStore>(settings_, core::Logger());
-    engine().restore(store_->load(now_), now_);
     engine().set_persistence(store_.get());
+    engine().restore(store_->load(now_), now_);
   }
 
   // A durable session subscribed to `filter`, then offline.
@@ -223,9 +223,49 @@ TEST_F(StoreTest, ExpiredSessionsAndRetainedMessagesAreDroppedWhileLoading) {
   restart();
   EXPECT_EQ(engine().find_session("brief"), nullptr);
   EXPECT_EQ(engine().retained().size(), 1u);
+  // load() only reads; the clean-up is committed like any change.
+  EXPECT_EQ(count_rows(db(), "sessions"), 1);
+  ASSERT_TRUE(store_->flush_now());
   EXPECT_EQ(count_rows(db(), "sessions"), 0);
+  EXPECT_EQ(count_rows(db(), "entries"), 0);
   EXPECT_EQ(count_rows(db(), "retained"), 1);
   EXPECT_EQ(count_rows(db(), "messages"), 1);
+}
+
+TEST_F(StoreTest, TheWillOfASessionThatExpiredWhileDownIsPublished) {
+  offline_subscriber("watcher", "wills/#");
+  protocol::Will will;
+  will.topic = "wills/brief";
+  will.payload = core::as_bytes(std::string_view("gone"));
+  will.qos = QoS::k1;
+  will.properties.will_delay_interval = 30;
+  const auto c = connect("brief", protocol::ProtocolVersion::kV5, true, 60, will);
+  engine().connection_lost(c, now_);  // the will waits 30 s
+  ASSERT_TRUE(store_->flush_now());
+  EXPECT_EQ(count_rows(db(), "wills"), 1);
+  now_ += std::chrono::seconds(120);  // down past the will's delay and the session's expiry
+  restart();
+  EXPECT_EQ(engine().find_session("brief"), nullptr);
+  const auto w = connect("watcher", protocol::ProtocolVersion::kV5, false, 3600);
+  const auto packets = outbox_.take(w);
+  const auto got = publishes(packets);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "wills/brief");
+  ASSERT_TRUE(store_->flush_now());
+  EXPECT_EQ(count_rows(db(), "wills"), 0);
+}
+
+TEST_F(StoreTest, ASessionOnlineWhenTheBrokerStoppedCountsAsOfflineFromTheRestart) {
+  const auto c = connect("online", protocol::ProtocolVersion::kV5, false, 60);
+  subscribe(c, "o/#", QoS::k1);
+  ASSERT_TRUE(store_->flush_now());    // stored while connected: no offline time
+  now_ += std::chrono::seconds(3600);  // a crash, and an hour down
+  restart();
+  ASSERT_NE(engine().find_session("online"), nullptr);  // its 60 s start now
+  ASSERT_TRUE(store_->flush_now());
+  now_ += std::chrono::seconds(61);
+  engine().tick(now_);
+  EXPECT_EQ(engine().find_session("online"), nullptr);
 }
 
 TEST_F(StoreTest, AnAssignedClientIdNeverTakesARestoredSession) {
@@ -399,6 +439,27 @@ TEST_F(StrictStoreTest, AcknowledgementsKeepTheirOrder) {
   ASSERT_TRUE(store_->flush_now());
   ASSERT_EQ(types(outbox_.take(pub)), std::vector<protocol::PacketType>{protocol::PacketType::kPubcomp});
   EXPECT_EQ(count_rows(db(), "incoming"), 0);
+}
+
+TEST_F(StrictStoreTest, PubrelWaitsForTheStoredPubcompPhase) {
+  const auto sub = connect("twice-shy", protocol::ProtocolVersion::kV5, false, 3600);
+  subscribe(sub, "e/#", QoS::k2);
+  ASSERT_TRUE(store_->flush_now());
+  outbox_.take(sub);
+  const auto pub = connected("pub");
+  publish(pub, "e/1", "exactly once", QoS::k2, false, 1);
+  ASSERT_TRUE(store_->flush_now());
+  const auto packets = outbox_.take(sub);
+  const auto got = publishes(packets);
+  ASSERT_EQ(got.size(), 1u);
+  protocol::Pubrec rec;
+  rec.packet_id = got[0].packet_id;
+  engine().pubrec(sub, rec, now_);
+  // Were PUBREL sent before the phase is stored, a crash now would send the
+  // PUBLISH again to a client that has already released its identifier.
+  EXPECT_TRUE(outbox_.take(sub).empty());
+  ASSERT_TRUE(store_->flush_now());
+  ASSERT_EQ(types(outbox_.take(sub)), std::vector<protocol::PacketType>{protocol::PacketType::kPubrel});
 }
 
 TEST_F(StrictStoreTest, WithNothingToStoreAndNothingHeldTheAckIsImmediate) {
