@@ -401,3 +401,28 @@ def test_a_database_path_that_cannot_be_created_stops_the_start(tmp_path):
         assert "cannot create the database" in r.stderr and "missing/dir/roost.db" in r.stderr
     finally:
         b.cleanup()
+
+
+def test_a_newer_database_in_wal_mode_is_not_checkpointed(tmp_path):
+    db = tmp_path / "roost.db"
+    # A writer that dies without closing: its WAL file stays, not merged.
+    subprocess.run(["/usr/bin/python3", "-c", f"""
+import os, sqlite3
+conn = sqlite3.connect({str(db)!r})
+conn.execute("PRAGMA journal_mode=WAL")
+conn.execute("CREATE TABLE future(x)")
+conn.execute("INSERT INTO future VALUES (1)")
+conn.execute("PRAGMA user_version = 7")
+conn.commit()
+os._exit(0)
+"""], check=True, timeout=10)
+    wal = tmp_path / "roost.db-wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    before = (db.read_bytes(), wal.read_bytes())
+    b = Broker(persistence(tmp_path))
+    try:
+        r = subprocess.run([ROOST_BIN, "serve", "--config", b.config_path], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 1 and "newer Roost (schema 7" in r.stderr, r.stderr
+        assert wal.exists() and (db.read_bytes(), wal.read_bytes()) == before
+    finally:
+        b.cleanup()
