@@ -349,7 +349,7 @@ def crash_loop(make_broker, tmp_path, durability, kill_points, qos):
 
 def test_strict_kill_9_loses_no_acknowledged_message(make_broker, tmp_path):
     for qos in (1, 2):
-        results = crash_loop(make_broker, tmp_path / f"q{qos}", "strict", [0.2, 0.45, 0.7, 0.95], qos)
+        results = crash_loop(make_broker, tmp_path / f"q{qos}", "strict", [0.15, 0.3, 0.5, 0.7, 0.9, 1.2], qos)
         for acked, _, received in results:
             assert acked, "nothing was acknowledged before the kill: no load"
             missing = {p for p, _ in acked} - set(received)
@@ -359,7 +359,7 @@ def test_strict_kill_9_loses_no_acknowledged_message(make_broker, tmp_path):
 
 
 def test_periodic_kill_9_loses_only_the_flush_window(make_broker, tmp_path):
-    results = crash_loop(make_broker, tmp_path, "periodic", [1.4, 2.2, 3.1], 1)
+    results = crash_loop(make_broker, tmp_path, "periodic", [1.4, 1.9, 2.5, 3.1], 1)
     for acked, killed_at, received in results:
         old_enough = {p for p, t in acked if t < killed_at - FLUSH - 0.3}
         assert old_enough, "no message was acknowledged a whole flush window before the kill"
