@@ -237,6 +237,7 @@ class Engine {
   std::vector<HeldAck> scope_acks_;  // made during the current call
   Fifo<HeldAck> held_acks_;          // waiting for their ticket's commit
   std::uint64_t last_ticket_ = 0;
+  std::uint64_t next_seq_ = 1;  // the next Outgoing::seq (one counter: no 8 bytes per session)
 };
 
 }  // namespace roost::engine

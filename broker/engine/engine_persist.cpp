@@ -94,9 +94,9 @@ PersistEvent& Engine::persist(PersistEvent::Kind kind, const Session* session) {
 void Engine::sync_session(Session& session, core::TimePoint now) {
   if (persistence_ == nullptr) return;
   if (session.expiry_interval == 0) {
-    if (session.persisted) {
+    if (session.persisted()) {
       persist(PersistEvent::Kind::kSessionDelete, &session);
-      session.persisted = false;
+      session.set_persisted(false);
     }
     return;
   }
@@ -105,10 +105,10 @@ void Engine::sync_session(Session& session, core::TimePoint now) {
   e.number = session.expiry_interval;
   e.flag = session.online();
   e.time = now;
-  if (session.persisted) return;
+  if (session.persisted()) return;
   // Newly durable (a new session, or one taken over by a connection that
   // keeps it): everything it holds goes with it.
-  session.persisted = true;
+  session.set_persisted(true);
   for (const auto& [filter, options] : session.subscriptions) {
     PersistEvent& s = persist(PersistEvent::Kind::kSubscriptionPut, &session);
     s.text = filter;
@@ -128,18 +128,18 @@ void Engine::sync_session(Session& session, core::TimePoint now) {
 }
 
 void Engine::persist_entry(Session& session, Outgoing& entry) {
-  if (!session.persisted) return;
+  if (!session.persisted()) return;
   // Live QoS 0 is never stored; QoS 0 queued for an offline session is.
   if (entry.qos == QoS::k0 && (session.online() || entry.seq != 0)) return;
   const bool fresh = entry.seq == 0;
-  if (fresh) entry.seq = session.next_seq++;
+  if (fresh) entry.seq = next_seq_++;
   PersistEvent& e = persist(PersistEvent::Kind::kEntryPut, &session);
   e.flag = fresh;
   e.entry = entry;
 }
 
 void Engine::forget_entry(const Session& session, const Outgoing& entry) {
-  if (!session.persisted || entry.seq == 0) return;
+  if (!session.persisted() || entry.seq == 0) return;
   PersistEvent& e = persist(PersistEvent::Kind::kEntryDelete, &session);
   e.entry.seq = entry.seq;
 }
@@ -167,13 +167,13 @@ void Engine::restore(RestoredState state, core::TimePoint now) {
     sessions_.emplace(s.client_id(), std::move(owned));
     next_session_id_ = std::max(next_session_id_, static_cast<std::uint64_t>(r.id) + 1);
     s.expiry_interval = r.expiry_interval;
-    s.persisted = true;
+    s.set_persisted(true);
     for (auto& [filter, options] : r.subscriptions) {
       subscriptions_.add(filter, &s, options);
       s.subscriptions.emplace(std::move(filter), options);
     }
     for (Outgoing& o : r.entries) {
-      s.next_seq = std::max(s.next_seq, o.seq + 1);
+      next_seq_ = std::max(next_seq_, o.seq + 1);
       if (o.state == Outgoing::State::kQueued) {
         s.queued_bytes += o.message ? o.message->payload().size() : 0;
         s.queue.push_back(std::move(o));

@@ -81,7 +81,7 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
   if (p.qos == QoS::k0) return pause;
   if (p.qos == QoS::k2) {
     session->incoming_qos2.insert(p.packet_id);
-    if (session->persisted) persist(PersistEvent::Kind::kIncomingPut, session).number = p.packet_id;
+    if (session->persisted()) persist(PersistEvent::Kind::kIncomingPut, session).number = p.packet_id;
   }
   // 5.0 may say nobody was listening [MQTT-3.4.2.1].
   const ReasonCode reason = v5 && receivers == 0 ? ReasonCode::kNoMatchingSubscribers : ReasonCode::kSuccess;
@@ -318,7 +318,7 @@ void Engine::pubrel(core::ConnectionId connection, const protocol::Pubrel& ack, 
   ReasonCode reason = ReasonCode::kSuccess;
   if (session->incoming_qos2.erase(ack.packet_id) == 0) {
     if (session->version() == ProtocolVersion::kV5) reason = ReasonCode::kPacketIdentifierNotFound;
-  } else if (session->persisted) {
+  } else if (session->persisted()) {
     persist(PersistEvent::Kind::kIncomingDelete, session).number = ack.packet_id;
   }
   send_ack(connection, protocol::PacketType::kPubcomp, ack.packet_id, reason);

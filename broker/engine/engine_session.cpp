@@ -29,7 +29,7 @@ void Engine::release_will(Session& session, core::TimePoint now) {
   if (delay == 0) return publish_will(session, now);
   if (session.will_timer) will_timers_.erase(*session.will_timer);
   session.will_timer = will_timers_.emplace(now + core::Seconds(delay), &session);
-  if (session.persisted) {
+  if (session.persisted()) {
     PersistEvent& e = persist(PersistEvent::Kind::kWillPut, &session);
     e.entry.message = session.will->message;
     e.time = now + core::Seconds(delay);
@@ -40,7 +40,7 @@ void Engine::publish_will(Session& session, core::TimePoint now) {
   if (session.will_timer) {
     will_timers_.erase(*session.will_timer);
     session.will_timer.reset();
-    if (session.persisted) persist(PersistEvent::Kind::kWillDelete, &session);
+    if (session.persisted()) persist(PersistEvent::Kind::kWillDelete, &session);
   }
   if (!session.will) return;
   const MessageRef message = std::move(session.will->message);
@@ -56,7 +56,7 @@ void Engine::cancel_timers(Session& session) {
   if (session.will_timer) {
     will_timers_.erase(*session.will_timer);
     session.will_timer.reset();
-    if (session.persisted) persist(PersistEvent::Kind::kWillDelete, &session);
+    if (session.persisted()) persist(PersistEvent::Kind::kWillDelete, &session);
   }
   if (session.expiry_timer) {
     expiry_timers_.erase(*session.expiry_timer);
@@ -73,9 +73,9 @@ void Engine::end_session(Session& session, core::TimePoint now) {
   // A will still waiting goes out when its session ends [MQTT-3.1.3-9].
   if (session.will) publish_will(session, now);
   cancel_timers(session);
-  if (session.persisted) {
+  if (session.persisted()) {
     persist(PersistEvent::Kind::kSessionDelete, &session);
-    session.persisted = false;
+    session.set_persisted(false);
   }
   if (session.online()) connections_.erase(session.connection());
   const auto it = sessions_.find(session.client_id());

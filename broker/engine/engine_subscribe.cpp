@@ -53,7 +53,7 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
     options.identifier = identifier;
     const bool existed = subscriptions_.add(sub.filter, session, options);
     session->subscriptions[std::string(sub.filter)] = options;
-    if (session->persisted) {
+    if (session->persisted()) {
       PersistEvent& e = persist(PersistEvent::Kind::kSubscriptionPut, session);
       e.text = sub.filter;
       e.options = options;
@@ -103,7 +103,7 @@ void Engine::unsubscribe(core::ConnectionId connection, const protocol::Unsubscr
     const bool removed = subscriptions_.remove(filter, session);
     if (removed) {
       session->subscriptions.erase(std::string(filter));
-      if (session->persisted) persist(PersistEvent::Kind::kSubscriptionDelete, session).text = filter;
+      if (session->persisted()) persist(PersistEvent::Kind::kSubscriptionDelete, session).text = filter;
     }
     ack.reason_codes.push_back(removed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
     log_.log(core::LogType::kUnsubscribe, core::str_cat(session->client_id(), " ", filter));

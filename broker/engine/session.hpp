@@ -39,7 +39,7 @@ struct Outgoing {
   bool retain = false;
   std::uint16_t packet_id = 0;
   State state = State::kQueued;
-  std::uint64_t seq = 0;  // its key in the store (0: never stored)
+  std::uint64_t seq = 0;  // its key in the store, unique in the engine (0: never stored)
 };
 
 // A will waiting for its connection to end, or for its delay.
@@ -69,6 +69,10 @@ class Session {
   }
   void detach() noexcept { connection_ = core::ConnectionId::kNone; }
 
+  // Written to the store (a durable session): later changes go there too.
+  bool persisted() const noexcept { return persisted_; }
+  void set_persisted(bool persisted) noexcept { persisted_ = persisted; }
+
   // Limits the client announced (5.0 CONNECT properties; defaults for 3.x).
   std::uint16_t send_window = 65535;  // Receive Maximum, capped by max_inflight_messages
   bool request_problem_information = true;
@@ -79,9 +83,6 @@ class Session {
 
   // Session Expiry Interval in seconds (0: ends with the connection).
   std::uint32_t expiry_interval = 0;
-  // Written to the store (a durable session): later changes go there too.
-  bool persisted = false;
-  std::uint64_t next_seq = 1;  // the next Outgoing::seq
 
   // --- subscriptions held, by full filter (including "$share/<name>/") ---
   // A tree, not a hash map: no bucket array for the one or two filters most clients have.
@@ -141,6 +142,7 @@ class Session {
   SessionId id_;
   core::ConnectionId connection_ = core::ConnectionId::kNone;
   protocol::ProtocolVersion version_ = protocol::ProtocolVersion::kV311;
+  bool persisted_ = false;  // in the padding after version_: idle sessions add up
   std::uint16_t next_packet_id_ = 1;
 };
 
