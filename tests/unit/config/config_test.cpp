@@ -70,6 +70,41 @@ TEST(Config, BadValuesAreErrorsWithTheirLine) {
   EXPECT_NE(c.error().message.find("f.toml:2:"), std::string::npos);
 }
 
+TEST(Config, ReadsPersistence) {
+  auto c =
+      parse_config("[persistence]\npath = \"/data/roost.db\"\ndurability = \"strict\"\nflush_interval = 5\n", "p.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->persistence.path, "/data/roost.db");
+  EXPECT_EQ(c->persistence.durability, "strict");
+  EXPECT_EQ(c->persistence.flush_interval, 5u);
+  EXPECT_TRUE(c->engine.acks_after_commit);
+  // Without a path nothing is stored, so nothing waits for a commit.
+  c = parse_config("[persistence]\ndurability = \"strict\"\n", "p.toml");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_FALSE(c->engine.acks_after_commit);
+  c = parse_config("", "p.toml");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_TRUE(c->persistence.path.empty());
+  EXPECT_EQ(c->persistence.durability, "periodic");
+  EXPECT_FALSE(c->engine.acks_after_commit);
+}
+
+TEST(Config, BadPersistenceIsAnErrorWithItsLine) {
+  auto c = parse_config("[persistence]\npath = \"x.db\"\ndurability = \"sometimes\"\n", "p.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("p.toml:3:"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("\"periodic\" or \"strict\""), std::string::npos);
+  c = parse_config("[persistence]\nflush_interval = 0\n", "p.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("p.toml:2:"), std::string::npos);
+  c = parse_config("[persistence]\nautosave = 1\n", "p.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("persistence.autosave"), std::string::npos) << c.error().message;
+  c = parse_config("persistence = \"/data\"\n", "p.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("[persistence] table"), std::string::npos);
+}
+
 TEST(Config, SyntaxErrorsNameTheirPosition) {
   const auto c = parse_config("threads = \n", "broken.toml");
   ASSERT_FALSE(c.has_value());
