@@ -178,6 +178,25 @@ struct Payload {
   std::uint64_t sent_ns;
 };
 
+// Queues a subscriber's answer to `p`: PUBACK, PUBREC or PUBCOMP.
+void acknowledge(Client& c, const Packet& p) {
+  if (const auto* pub = std::get_if<Publish>(&p.body)) {
+    if (pub->qos == QoS::k1) {
+      Puback a;
+      a.packet_id = pub->packet_id;
+      c.queue(a);
+    } else if (pub->qos == QoS::k2) {
+      Pubrec r;
+      r.packet_id = pub->packet_id;
+      c.queue(r);
+    }
+  } else if (const auto* rel = std::get_if<Pubrel>(&p.body)) {
+    Pubcomp comp;
+    comp.packet_id = rel->packet_id;
+    c.queue(comp);
+  }
+}
+
 void run_subscriber(Client& c, int qos, const std::atomic<bool>& stop, SubscriberStats& stats) {
   c.set_timeout(0.2);
   Packet p;
@@ -195,20 +214,8 @@ void run_subscriber(Client& c, int qos, const std::atomic<bool>& stop, Subscribe
         if (h.seq > next && qos > 0) ++stats.out_of_order;  // a gap at QoS 1/2 is loss or disorder
         next = h.seq + 1;
       }
-      if (pub->qos == QoS::k1) {
-        Puback a;
-        a.packet_id = pub->packet_id;
-        c.queue(a);
-      } else if (pub->qos == QoS::k2) {
-        Pubrec r;
-        r.packet_id = pub->packet_id;
-        c.queue(r);
-      }
-    } else if (const auto* rel = std::get_if<Pubrel>(&p.body)) {
-      Pubcomp comp;
-      comp.packet_id = rel->packet_id;
-      c.queue(comp);
     }
+    acknowledge(c, p);
   }
 }
 
@@ -447,22 +454,8 @@ void offline(const Options& o) {
     sub.set_timeout(2);
     Packet p;
     while (sub.read(p)) {
-      if (const auto* pub = std::get_if<Publish>(&p.body)) {
-        ++received;
-        if (pub->qos == QoS::k1) {
-          Puback a;
-          a.packet_id = pub->packet_id;
-          sub.queue(a);
-        } else if (pub->qos == QoS::k2) {
-          Pubrec r;
-          r.packet_id = pub->packet_id;
-          sub.queue(r);
-        }
-      } else if (const auto* rel = std::get_if<Pubrel>(&p.body)) {
-        Pubcomp comp;
-        comp.packet_id = rel->packet_id;
-        sub.queue(comp);
-      }
+      if (std::holds_alternative<Publish>(p.body)) ++received;
+      acknowledge(sub, p);
     }
     sub.flush();
     sub.send(Disconnect{});

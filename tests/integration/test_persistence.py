@@ -10,6 +10,7 @@ import threading
 import time
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -74,14 +75,19 @@ def test_retained_messages_survive_a_restart(make_broker, tmp_path):
     assert "restored 3 retained messages" in b.log()
 
 
+def session_kwargs(version):
+    """connect() arguments for a session that outlives its connection (5.0: 300 s)."""
+    if version != mqtt.MQTTv5:
+        return {}
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 300
+    return {"properties": props}
+
+
 def queue_for_offline(port, client_id, version, count):
     """A durable session subscribed to q/# at QoS 2, offline, with `count`
     QoS 1 and `count` QoS 2 messages queued."""
-    kwargs = {}
-    if version == mqtt.MQTTv5:
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = 300
-        kwargs["properties"] = props
+    kwargs = session_kwargs(version)
     sub = Paho(port, client_id=client_id, version=version, clean=False).connect(**kwargs)
     sub.subscribe("q/#", qos=2)
     sub.stop()
@@ -91,11 +97,7 @@ def queue_for_offline(port, client_id, version, count):
 
 
 def resume(port, client_id, version, count):
-    kwargs = {}
-    if version == mqtt.MQTTv5:
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = 300
-        kwargs["properties"] = props
+    kwargs = session_kwargs(version)
     sub = Paho(port, client_id=client_id, version=version, clean=False).connect(**kwargs)
     got = sub.wait_for(count)
     time.sleep(0.3)  # nothing more comes
@@ -113,25 +115,16 @@ def check_queue(got, count):
     assert [p for p in payloads if p.startswith("two")] == [f"two-{i}" for i in range(count)]
 
 
-def test_persistent_session_311_restart(make_broker, tmp_path):
+@pytest.mark.parametrize("version", [mqtt.MQTTv311, mqtt.MQTTv5], ids=["3.1.1", "5.0"])
+def test_persistent_session_restart(make_broker, tmp_path, version):
     b = make_broker(persistence(tmp_path))
-    queue_for_offline(b.port, "keeper-311", mqtt.MQTTv311, 10)
+    queue_for_offline(b.port, "keeper", version, 10)
     assert b.stop() == 0
     b.start()
-    got, flags = resume(b.port, "keeper-311", mqtt.MQTTv311, 20)
+    got, flags = resume(b.port, "keeper", version, 20)
     assert flags["session present"] == 1
     check_queue(got, 10)
     assert {m.qos for m in got} == {1, 2}
-
-
-def test_persistent_session_v5_restart(make_broker, tmp_path):
-    b = make_broker(persistence(tmp_path))
-    queue_for_offline(b.port, "keeper-5", mqtt.MQTTv5, 10)
-    assert b.stop() == 0
-    b.start()
-    got, flags = resume(b.port, "keeper-5", mqtt.MQTTv5, 20)
-    assert flags["session present"] == 1
-    check_queue(got, 10)
 
 
 def test_queued_messages_survive_kill_9_after_the_flush_window(make_broker, tmp_path):
