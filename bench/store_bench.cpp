@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
         e.kind = engine::PersistEvent::Kind::kEntryPut;
         e.session = id;
         e.flag = true;
-        e.entry.seq = static_cast<std::uint64_t>(q + 1);
+        e.entry.seq = static_cast<std::uint64_t>(q) + 1;
         e.entry.qos = protocol::QoS::k1;
         e.entry.message = engine::Message::make("client/" + std::to_string(s) + "/cmd", core::as_bytes(payload),
                                                 protocol::QoS::k1, false, now);

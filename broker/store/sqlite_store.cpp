@@ -18,7 +18,6 @@ using engine::Message;
 using engine::MessageRef;
 using engine::Outgoing;
 using engine::PersistEvent;
-using engine::SessionId;
 using Kind = PersistEvent::Kind;
 
 namespace {
