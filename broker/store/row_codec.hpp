@@ -25,10 +25,10 @@ inline std::int64_t wall_ms(core::TimePoint t) {
   return (wall + offset).count();
 }
 
+// The inverse of wall_ms() around `now`: a caller's clock (tests inject one)
+// and the real steady clock may differ, and the two must cancel out.
 inline core::TimePoint steady_of(std::int64_t ms, core::TimePoint now) {
-  const auto wall =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-  return now + std::chrono::milliseconds(ms - wall.count());
+  return now + std::chrono::milliseconds(ms - wall_ms(now));
 }
 
 inline std::string encode_identifiers(const std::vector<std::uint32_t>& ids) {
