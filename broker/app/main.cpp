@@ -2,6 +2,7 @@
 //   roost serve [--config FILE] [-p PORT]... [--ready-fd N] [-v]
 //   roost check --config FILE
 //   roost backup --config FILE OUT
+//   roost passwd ... (as mosquitto_passwd)
 //   roost --version | --help
 
 #include <algorithm>
@@ -23,7 +24,9 @@
 #include <vector>
 
 #include "app/log_sinks.hpp"
+#include "cli/passwd.hpp"
 #include "config/config.hpp"
+#include "net/listener.hpp"
 #include "net/server.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -43,6 +46,7 @@ constexpr std::string_view kUsage =
     "  check            validate a configuration file and exit\n"
     "  backup OUT       copy the database of the configuration's [persistence]\n"
     "                   to OUT, consistently, while the broker runs or not\n"
+    "  passwd           manage a password file (as mosquitto_passwd; roost passwd --help)\n"
     "\n"
     "Options of serve:\n"
     "  -c, --config FILE   read the configuration from FILE (TOML); without it Roost\n"
@@ -151,8 +155,19 @@ unsigned thread_count(unsigned configured) {
 roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
   roost::net::ServerSettings s;
   s.threads = thread_count(c.threads);
+  auto endpoint = [&c](const roost::config::Listener& l) {
+    roost::net::Endpoint e;
+    e.address = l.address;
+    e.port = l.port;
+    e.protocol = l.protocol == "websockets" ? roost::net::Endpoint::Protocol::kWebSockets
+                                            : roost::net::Endpoint::Protocol::kMqtt;
+    e.allow_anonymous = l.allow_anonymous.value_or(c.auth.allow_anonymous);
+    e.use_username_as_clientid = l.use_username_as_clientid;
+    e.tls = l.tls;
+    return e;
+  };
   if (o.ports.empty()) {
-    for (const auto& l : c.listeners) s.listeners.push_back({l.address, l.port});
+    for (const auto& l : c.listeners) s.listeners.push_back(endpoint(l));
   } else {
     // -p: on loopback, unless the configuration names addresses (then those, on that port).
     std::vector<std::string> addresses;
@@ -161,7 +176,12 @@ roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
     }
     if (addresses.empty()) addresses = {"127.0.0.1", "::1"};
     for (const std::uint16_t port : o.ports) {
-      for (const auto& a : addresses) s.listeners.push_back({a, port});
+      for (const auto& a : addresses) {
+        roost::config::Listener l;
+        l.address = a;
+        l.port = port;
+        s.listeners.push_back(endpoint(l));
+      }
     }
   }
   s.max_packet_size = c.max_packet_size;
@@ -173,6 +193,8 @@ roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
   s.version = std::string("roost version ") + ROOST_VERSION;
   s.engine = c.engine;
   s.engine.connection_messages = c.log.connection_messages;
+  s.users = c.auth.users;
+  s.acl = c.auth.acl;
   return s;
 }
 
@@ -310,7 +332,16 @@ int backup(const Options& o) {
 
 int check(const Options& o) {
   if (!o.config) usage_error("check needs --config FILE");
-  load(o);
+  const Config config = load(o);
+  // Certificates and keys are read as the broker would read them.
+  for (const auto& l : server_settings(config, o).listeners) {
+    try {
+      roost::net::make_listener_context(l);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", o.config->c_str(), e.what());
+      return 1;
+    }
+  }
   std::printf("%s: configuration is valid\n", o.config->c_str());
   return 0;
 }
@@ -319,6 +350,8 @@ int check(const Options& o) {
 
 int main(int argc, char** argv) {
   try {
+    // The tools have flags of their own (those of the Mosquitto tools).
+    if (argc >= 2 && std::string_view(argv[1]) == "passwd") return roost::cli::passwd_main(argc - 2, argv + 2);
     const Options options = parse_args(argc, argv);
     if (options.command == "check") return check(options);
     if (options.command == "backup") return backup(options);

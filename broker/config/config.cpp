@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <toml++/toml.h>
@@ -77,8 +78,163 @@ void read_listener(const toml::table& t, std::string_view source, Listener& out,
   TableReader r(t, source, "listener");
   r.string("address", out.address);
   r.number("port", out.port, 0, 65535);
+  if (const toml::node* p = r.take("protocol")) {
+    const auto value = p->value<std::string>();
+    if (value == "mqtt" || value == "websockets") {
+      out.protocol = *value;
+    } else {
+      r.error(*p, "protocol", "must be \"mqtt\" or \"websockets\"");
+    }
+  }
+  bool anonymous = false;
+  if (r.take("allow_anonymous") != nullptr) {
+    r.boolean("allow_anonymous", anonymous);
+    out.allow_anonymous = anonymous;
+  }
+  r.boolean("use_username_as_clientid", out.use_username_as_clientid);
+  transport::TlsSettings tls;
+  r.string("certfile", tls.certfile);
+  r.string("keyfile", tls.keyfile);
+  r.string("keyfile_password", tls.keyfile_password);
+  r.string("cafile", tls.cafile);
+  r.string("capath", tls.capath);
+  r.boolean("require_certificate", tls.require_certificate);
+  r.boolean("use_identity_as_username", tls.use_identity_as_username);
+  r.boolean("use_subject_as_username", tls.use_subject_as_username);
+  if (const toml::node* v = r.take("tls_version")) {
+    const auto value = v->value<std::string>();
+    if (value == "tlsv1.2" || value == "tlsv1.3") {
+      tls.tls_version = *value;
+    } else {
+      r.error(*v, "tls_version", "must be \"tlsv1.2\" or \"tlsv1.3\" (older versions are not offered)");
+    }
+  }
+  r.string("ciphers", tls.ciphers);
+  r.string("ciphers_tls13", tls.ciphers_tls13);
+  const bool has_tls = !tls.certfile.empty() || !tls.keyfile.empty();
+  if (has_tls && (tls.certfile.empty() || tls.keyfile.empty())) {
+    r.error(t, "certfile", "and keyfile go together: a TLS listener needs both");
+  }
+  const bool tls_only = !tls.cafile.empty() || !tls.capath.empty() || tls.require_certificate ||
+                        tls.use_identity_as_username || tls.use_subject_as_username || !tls.ciphers.empty() ||
+                        !tls.ciphers_tls13.empty() || !tls.keyfile_password.empty();
+  if (!has_tls && tls_only)
+    r.error(t, "certfile", "is missing: the TLS settings of this listener need certfile and keyfile");
+  if (has_tls && (tls.require_certificate || tls.use_identity_as_username || tls.use_subject_as_username) &&
+      tls.cafile.empty() && tls.capath.empty()) {
+    r.error(t, "cafile", "is needed to verify client certificates (require_certificate, use_identity_as_username)");
+  }
+  if (has_tls) out.tls = std::move(tls);
   r.reject_unknown();
   errors += r.errors();
+}
+
+// A list of ACL rule strings ("[read|write|readwrite|deny] <filter>").
+void read_rules(TableReader& r, std::string_view key, bool pattern, const std::function<void(auth::AclRule)>& add) {
+  const toml::node* node = r.take(key);
+  if (node == nullptr) return;
+  const toml::array* list = node->as_array();
+  if (list == nullptr) return r.error(*node, key, "must be a list of rules such as \"readwrite home/#\"");
+  for (const toml::node& item : *list) {
+    const auto text = item.value<std::string>();
+    if (!text) {
+      r.error(item, key, "entries must be strings such as \"read sensors/+\"");
+      continue;
+    }
+    auto rule = auth::parse_acl_rule(*text, pattern);
+    if (!rule) {
+      r.error(item, key, "entry \"" + *text + "\": " + rule.error());
+      continue;
+    }
+    add(std::move(*rule));
+  }
+}
+
+// [[user]] tables, [acl], and the files they extend.
+void read_auth(TableReader& r, std::string_view source, AuthSettings& out, std::string& errors) {
+  r.string("password_file", out.password_file);
+  r.string("acl_file", out.acl_file);
+  std::optional<bool> anonymous;
+  if (r.take("allow_anonymous") != nullptr) {
+    bool value = true;
+    r.boolean("allow_anonymous", value);
+    anonymous = value;
+  }
+  auto users = std::make_shared<auth::PasswordFile>();
+  auto acl = std::make_shared<auth::Acl>();
+  bool has_rules = false;
+  if (!out.password_file.empty()) {
+    auto file = auth::PasswordFile::load(out.password_file);
+    if (file) {
+      *users = std::move(*file);
+    } else {
+      errors += file.error() + "\n";
+    }
+  }
+  if (!out.acl_file.empty()) {
+    has_rules = true;
+    auto file = auth::Acl::load(out.acl_file);
+    if (file) {
+      acl->merge(*file);
+    } else {
+      errors += file.error() + "\n";
+    }
+  }
+  if (const toml::node* list = r.take("user")) {
+    const toml::array* tables = list->as_array();
+    if (tables == nullptr || !tables->is_array_of_tables()) {
+      r.error(*list, "user", "must be [[user]] tables");
+    } else {
+      for (const toml::node& node : *tables) {
+        TableReader u(*node.as_table(), source, "user");
+        std::string name;
+        std::string hash;
+        u.string("name", name);
+        u.string("password_hash", hash);
+        if (name.empty()) u.error(node, "name", "is missing: every [[user]] has a name");
+        if (!hash.empty()) {
+          auto parsed = auth::PasswordHash::parse(hash);
+          if (!parsed) {
+            u.error(*node.as_table()->get("password_hash"), "password_hash", parsed.error());
+          } else if (name.empty()) {
+            // reported above
+          } else if (users->find(name) != nullptr) {
+            u.error(node, "name", "\"" + name + "\" already has a password (twice, or also in password_file)");
+          } else {
+            users->add(auth::PasswordEntry{name, std::move(*parsed), hash});
+          }
+        }
+        read_rules(u, "acl", false, [&](auth::AclRule rule) {
+          has_rules = true;
+          acl->add_user(name, std::move(rule));
+        });
+        u.reject_unknown();
+        errors += u.errors();
+      }
+    }
+  }
+  if (const toml::node* node = r.take("acl")) {
+    if (const toml::table* t = node->as_table()) {
+      TableReader a(*t, source, "acl");
+      read_rules(a, "anonymous", false, [&](auth::AclRule rule) {
+        has_rules = true;
+        acl->add_anonymous(std::move(rule));
+      });
+      read_rules(a, "patterns", true, [&](auth::AclRule rule) {
+        has_rules = true;
+        acl->add_pattern(std::move(rule));
+      });
+      a.reject_unknown();
+      errors += a.errors();
+    } else {
+      r.error(*node, "acl", "must be an [acl] table");
+    }
+  }
+  if (users->size() != 0) out.users = std::move(users);
+  if (has_rules) out.acl = std::move(acl);
+  // Anonymous clients are welcome until someone has a password (Mosquitto 2
+  // refuses them on any configured listener; Roost says so in a warning).
+  out.allow_anonymous = anonymous.value_or(out.users == nullptr);
 }
 
 void read_log(const toml::table& t, std::string_view source, LogSettings& out, std::string& errors) {
@@ -162,7 +318,11 @@ void read_mqtt(TableReader& r, engine::EngineSettings& e) {
 
 Config default_config() {
   Config c;
-  c.listeners = {Listener{"127.0.0.1", 1883}, Listener{"::1", 1883}};
+  for (const char* address : {"127.0.0.1", "::1"}) {
+    Listener l;
+    l.address = address;
+    c.listeners.push_back(l);
+  }
   return c;
 }
 
@@ -186,6 +346,7 @@ core::Result<Config, ConfigError> parse_config(std::string_view text, std::strin
   r.number("connect_timeout", c.connect_timeout, 1, 3600);
   r.number("max_output_buffer", c.max_output_buffer, 4096, std::numeric_limits<std::int32_t>::max());
   read_mqtt(r, c.engine);
+  read_auth(r, source, c.auth, errors);
   c.engine.maximum_packet_size = c.max_packet_size;
   if (const toml::node* listeners = r.take("listener")) {
     const toml::array* list = listeners->as_array();
@@ -193,7 +354,7 @@ core::Result<Config, ConfigError> parse_config(std::string_view text, std::strin
       r.error(*listeners, "listener", "must be [[listener]] tables");
     } else {
       for (const toml::node& l : *list) {
-        Listener listener{"", 1883};
+        Listener listener;
         read_listener(*l.as_table(), source, listener, errors);
         if (listener.address.empty()) listener.address = "0.0.0.0";
         c.listeners.push_back(listener);

@@ -4,19 +4,37 @@
 // read-only. A reload builds a new Config and swaps it in whole.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "auth/acl.hpp"
+#include "auth/password_file.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "engine/settings.hpp"
+#include "transport/tls_settings.hpp"
 
 namespace roost::config {
 
 struct Listener {
   std::string address;  // IPv4 or IPv6 literal; "::" listens on both where the system allows
   std::uint16_t port = 1883;
+  std::string protocol = "mqtt";        // "mqtt" or "websockets"
+  std::optional<bool> allow_anonymous;  // unset: the global allow_anonymous
+  bool use_username_as_clientid = false;
+  std::optional<transport::TlsSettings> tls;  // set when the listener has certfile and keyfile
+};
+
+// Who may log in and what they may do: the password and ACL files (as
+// Mosquitto writes them) merged with [[user]] and [acl] from the TOML.
+struct AuthSettings {
+  std::string password_file;
+  std::string acl_file;
+  bool allow_anonymous = true;                      // default: true only when no user has a password
+  std::shared_ptr<const auth::PasswordFile> users;  // null: no users with passwords
+  std::shared_ptr<const auth::Acl> acl;             // null: no rules, everything allowed
 };
 
 struct LogSettings {
@@ -51,6 +69,7 @@ struct Config {
   engine::EngineSettings engine;
   LogSettings log;
   PersistenceSettings persistence;
+  AuthSettings auth;
 };
 
 struct ConfigError {

@@ -17,6 +17,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "engine/auth_method.hpp"
+#include "engine/authorizer.hpp"
 #include "engine/message.hpp"
 #include "engine/outbox.hpp"
 #include "engine/persistence.hpp"
@@ -32,7 +33,9 @@ namespace roost::engine {
 
 // Who is connecting, as the network layer knows it.
 struct ClientInfo {
-  std::string address;  // "ip:port", for log lines
+  std::string address;                  // "ip:port", for log lines
+  std::optional<std::string> username;  // as authenticated (the network layer checked the password)
+  bool username_as_client_id = false;   // the listener's use_username_as_clientid
 };
 
 class Engine {
@@ -76,6 +79,11 @@ class Engine {
   // An AUTH packet: the next step of an exchange started by CONNECT, or a
   // re-authentication; without an exchange it is a Protocol Error [MQTT-4.12.0-7].
   void auth(core::ConnectionId connection, const protocol::Auth& auth, core::TimePoint now);
+
+  // Rules for what clients may publish and receive (null: everything is
+  // allowed). Applied at once to every session, connected or not: grants
+  // are worked out again and subscriptions re-checked.
+  void set_authorizer(std::shared_ptr<const Authorizer> authorizer);
 
   // Makes `name` available as an extended authentication method.
   void register_auth_method(std::string name, AuthMethodFactory factory);
@@ -189,6 +197,13 @@ class Engine {
                 protocol::ReasonCode reason, std::string_view why = {});
   void send_held(const HeldAck& ack);
 
+  // authorization
+  // Works out the session's grants for `username` (moved in) under the current authorizer.
+  void authorize(Session& session, std::optional<std::string> username);
+  // The subscription's `checked` flag under the session's grants; false when `filter` may not be read at all.
+  bool check_subscription(const Session& session, std::string_view filter, SubscriptionOptions& options) const;
+  bool may_receive(const Session& session, std::string_view topic) const;
+
   // routing and delivery
   std::size_t route(const MessageRef& message, SessionId origin, core::TimePoint now);
   void deliver(Session& session, const MessageRef& message, protocol::QoS qos, bool retain,
@@ -230,6 +245,8 @@ class Engine {
   std::vector<Match> matches_;         // scratch for route()
   std::vector<Target> targets_;        // scratch for route()
   std::vector<MessageRef> retained_scratch_;
+
+  std::shared_ptr<const Authorizer> authorizer_;
 
   Persistence* persistence_ = nullptr;
   std::vector<PersistEvent> persist_events_;

@@ -137,6 +137,9 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   const ProtocolVersion v = c.version;
   const bool v5 = v == ProtocolVersion::kV5;
   std::string client_id(c.client_id);
+  // use_username_as_clientid: the user name replaces the client id (the
+  // network layer refused clients without one).
+  if (client.username_as_client_id && client.username) client_id = *client.username;
   const bool assigned = client_id.empty();
   if (assigned) {
     // Never the id of a session that exists (one restored from the store
@@ -168,8 +171,13 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
     const std::uint32_t configured = settings_.persistent_client_expiration;
     session.expiry_interval = configured == 0 ? Session::kNeverExpires : configured;
   }
+  authorize(session, client.username);
   session.will.reset();
-  if (c.will) {
+  if (c.will && session.grants() != nullptr && !session.grants()->can_publish(c.will->topic)) {
+    // Accepted, as Mosquitto does, but the will is never published.
+    log_.log(core::LogType::kWarning, core::str_cat("Client ", session.client_id(), " may not publish its will on ",
+                                                    c.will->topic, ": the will is dropped"));
+  } else if (c.will) {
     session.will = std::make_unique<PendingWill>(PendingWill{
         Message::from_will(packet, session.id(), now), v5 ? c.will->properties.will_delay_interval.value_or(0) : 0});
   }
@@ -192,7 +200,9 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   if (settings_.connection_messages) {
     log_.log(core::LogType::kNotice,
              core::str_cat("New client connected from ", client.address, " as ", session.client_id(), " (",
-                           protocol::to_string(v), ", c", c.clean_start ? 1 : 0, ", k", c.keep_alive, ")"));
+                           protocol::to_string(v), ", c", c.clean_start ? 1 : 0, ", k", c.keep_alive,
+                           client.username ? ", u'" : "", client.username ? *client.username : std::string(),
+                           client.username ? "'" : "", ")"));
   }
   // Resume: unacknowledged messages go again, then the queue [MQTT-4.4.0-1].
   resend_inflight(session, now);

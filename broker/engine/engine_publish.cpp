@@ -60,12 +60,26 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
     limit = "max_topic_levels";
     ++stats_.limit_hits.max_topic_levels;
   }
-  if (refused) {
+  // Authorization: clients never write $SYS [Mosquitto's rule]; the grants decide the rest.
+  const bool denied = !refused && (topic.starts_with("$SYS/") || topic == "$SYS" ||
+                                   (session->grants() != nullptr && !session->grants()->can_publish(topic)));
+  if (denied) {
+    refused = ReasonCode::kNotAuthorized;
+    limit = "not authorized";
+    ++stats_.publish_denied;
+    log_.log(core::LogType::kNotice,
+             core::str_cat("Denied PUBLISH from ", session->client_id(), " on ", topic, ": ", "not authorized"));
+  }
+  if (refused && !denied) {
     ++stats_.messages_refused;
     log_.log(core::LogType::kWarning, core::str_cat("Dropped PUBLISH from ", session->client_id(), " on ", topic, ": ",
                                                     limit, " exceeded (", protocol::to_string(*refused), ")"));
+  }
+  if (refused) {
     if (p.qos != QoS::k0) {
-      const std::string why = explains(*session) ? core::str_cat(limit, " exceeded") : std::string();
+      const std::string why = explains(*session)
+                                  ? core::str_cat(limit, denied ? std::string_view{} : std::string_view{" exceeded"})
+                                  : std::string();
       send_ack(connection, p.qos == QoS::k1 ? protocol::PacketType::kPuback : protocol::PacketType::kPubrec,
                p.packet_id, v5 ? *refused : ReasonCode::kSuccess, why);
     }
@@ -107,6 +121,8 @@ std::size_t Engine::route(const MessageRef& message, SessionId origin, core::Tim
     Session& s = *m.session;
     // No Local: not back to the publisher's own session [MQTT-3.8.3-3].
     if (m.options->no_local && s.id() == origin) continue;
+    // A subscription that cannot vouch for every topic it matches.
+    if (m.options->checked && !may_receive(s, message->topic())) continue;
     if (s.route_stamp != stamp) {
       s.route_stamp = stamp;
       s.route_slot = static_cast<std::uint32_t>(count++);

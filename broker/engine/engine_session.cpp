@@ -45,6 +45,12 @@ void Engine::publish_will(Session& session, core::TimePoint now) {
   if (!session.will) return;
   const MessageRef message = std::move(session.will->message);
   session.will.reset();
+  // The rules may have changed since CONNECT (a reload).
+  if (session.grants() != nullptr && !session.grants()->can_publish(message->topic())) {
+    log_.log(core::LogType::kNotice,
+             core::str_cat("Dropped the will of ", session.client_id(), " on ", message->topic(), ": not authorized"));
+    return;
+  }
   log_.log(core::LogType::kInformation,
            core::str_cat("Publishing will of ", session.client_id(), " on ", message->topic()));
   ++stats_.publish_received;

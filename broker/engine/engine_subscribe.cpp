@@ -51,6 +51,14 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
     options.retain_as_published = sub.retain_as_published;
     options.retain_handling = sub.retain_handling;
     options.identifier = identifier;
+    if (!check_subscription(*session, sub.filter, options)) {
+      ++stats_.subscribe_denied;
+      log_.log(core::LogType::kNotice,
+               core::str_cat("Denied subscription of ", session->client_id(), " to ", sub.filter, ": not authorized"));
+      if (why.empty() && explains(*session)) why = core::str_cat("not authorized to read ", sub.filter);
+      ack.reason_codes.push_back(ReasonCode::kNotAuthorized);
+      continue;
+    }
     const bool existed = subscriptions_.add(sub.filter, session, options);
     session->subscriptions[std::string(sub.filter)] = options;
     if (session->persisted()) {
@@ -68,6 +76,15 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
     if (send) retained_for.emplace_back(sub.filter, options);
   }
   if (!why.empty()) ack.properties.reason_string = why;
+  if (session->version() == protocol::ProtocolVersion::kV31 &&
+      std::any_of(ack.reason_codes.begin(), ack.reason_codes.end(), protocol::is_failure)) {
+    // MQTT 3.1 has no failure code in SUBACK: refusing means closing.
+    log_.log(core::LogType::kNotice, core::str_cat("Closing the MQTT 3.1 connection of ", session->client_id(),
+                                                   ": a subscription was refused"));
+    connections_.erase(connection);
+    outbox_.close(connection, std::nullopt);
+    return end_connection(*session, true, now);
+  }
   outbox_.send(connection, ack);
   for (const auto& [filter, options] : retained_for) send_retained(*session, filter, options, now);
 }
@@ -85,6 +102,7 @@ void Engine::send_retained(Session& session, std::string_view filter, const Subs
     // '#' subscriber may be owed 100 000 of them); the retained store, not
     // max_queued_messages, bounds how many.
     if (message->expired(now)) continue;
+    if (options.checked && !may_receive(session, message->topic())) continue;
     session.queued_bytes += message->payload().size();
     session.queue.push_back(Outgoing{message, std::move(identifiers), qos, true, 0, Outgoing::State::kQueued});
     persist_entry(session, session.queue.back());

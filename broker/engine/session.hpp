@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "engine/auth_method.hpp"
+#include "engine/authorizer.hpp"
 #include "engine/fifo.hpp"
 #include "engine/message.hpp"
 #include "protocol/subscribe.hpp"
@@ -24,10 +25,22 @@ namespace roost::engine {
 
 struct SubscriptionOptions {
   protocol::QoS max_qos = protocol::QoS::k0;
-  bool no_local = false;
-  bool retain_as_published = false;
   protocol::RetainHandling retain_handling = protocol::RetainHandling::kSendOnSubscribe;
+  // Bit-fields: a subscription is kept in the tree and in its session; eight bytes each.
+  bool no_local : 1 = false;
+  bool retain_as_published : 1 = false;
+  // Authorization: each delivery must be checked against the session's
+  // grants (the filter is only partly readable). Never stored: worked out
+  // again from the rules.
+  bool checked : 1 = false;
   std::uint32_t identifier = 0;  // 0: none
+};
+
+// Who a session's client logged in as, and what it may do (null grants:
+// anything). Allocated only when there is something to hold.
+struct ClientAuth {
+  std::optional<std::string> username;
+  std::unique_ptr<const Grants> grants;
 };
 
 // An outgoing message waiting in the queue or in flight.
@@ -122,6 +135,11 @@ class Session {
     std::vector<std::uint16_t> ids_;
   };
   IdSet incoming_qos2;
+
+  // --- authentication and authorization ---
+  std::unique_ptr<ClientAuth> auth;
+  const Grants* grants() const noexcept { return auth ? auth->grants.get() : nullptr; }
+  const std::string* username() const noexcept { return auth && auth->username ? &*auth->username : nullptr; }
 
   // --- extended authentication (5.0): the CONNECT's method, and a
   // re-authentication in progress ---

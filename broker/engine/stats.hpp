@@ -18,6 +18,8 @@ struct EngineStats {
   std::uint64_t publish_dropped_expired = 0;
   std::uint64_t publish_dropped_output_full = 0;  // QoS 0 refused by a full connection
   std::uint64_t messages_refused = 0;             // incoming PUBLISH refused (size or topic limits)
+  std::uint64_t publish_denied = 0;               // incoming PUBLISH refused by authorization
+  std::uint64_t subscribe_denied = 0;             // SUBSCRIBE filters refused by authorization
   // Times each configured limit refused something, named as its setting.
   struct LimitHits {
     std::uint64_t message_size_limit = 0;

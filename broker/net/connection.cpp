@@ -1,7 +1,6 @@
 #include "net/connection.hpp"
 
 #include <algorithm>
-#include <asio/write.hpp>
 
 #include "net/server.hpp"
 #include "net/worker.hpp"
@@ -14,20 +13,8 @@ using protocol::ReasonCode;
 
 namespace {
 
-// Reads per wake-up before giving other connections a turn.
-constexpr int kReadsPerWakeup = 4;
 // A closing connection whose peer does not take its output is cut after this.
 constexpr auto kDrainTimeout = std::chrono::seconds(5);
-// iovecs per write (Linux IOV_MAX is 1024).
-constexpr std::size_t kMaxIov = 256;
-
-// A buffer sequence over memory the connection owns for the write's duration.
-struct BufferView {
-  const asio::const_buffer* data;
-  std::size_t size;
-  const asio::const_buffer* begin() const noexcept { return data; }
-  const asio::const_buffer* end() const noexcept { return data + size; }
-};
 
 protocol::DecoderLimits connect_limits(const ServerSettings& s) {
   protocol::DecoderLimits limits(s.max_packet_size == 0 ? protocol::kMaxPacketSizeLimit : s.max_packet_size);
@@ -38,12 +25,13 @@ protocol::DecoderLimits connect_limits(const ServerSettings& s) {
 }  // namespace
 
 Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
-                       core::TimePoint now, std::shared_ptr<Link> link)
+                       core::TimePoint now, std::shared_ptr<Link> link, std::shared_ptr<const ListenerContext> listener)
     : worker_(worker),
       link_(std::move(link)),
       socket_(std::move(socket)),
       id_(id),
       address_(std::move(address)),
+      listener_(std::move(listener)),
       last_activity_(now),
       decoder_(protocol::Role::kServer, connect_limits(worker.settings())) {}
 
@@ -53,75 +41,14 @@ void Connection::start() {
   std::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  wait_readable();
-}
-
-void Connection::wait_readable() {
-  if (reading_ || state_ == State::kClosing || state_ == State::kClosed) return;
-  reading_ = true;
-  // Wait for data without a buffer: an idle connection holds no read memory.
-  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const std::error_code& ec) {
-    self->reading_ = false;
-    if (ec) {
-      if (self->state_ != State::kClosed && ec != asio::error::operation_aborted) self->close_now();
-      return;
+  if (listener_->layered()) {
+    try {
+      stack_ = std::make_unique<transport::Stack>(listener_->tls, listener_->websocket());
+    } catch (const std::exception& e) {
+      server().log().log(core::LogType::kError, core::str_cat("Closing connection from ", address_, ": ", e.what()));
+      return close_now();
     }
-    self->on_readable();
-  });
-}
-
-void Connection::on_readable() {
-  std::vector<std::uint8_t>& buffer = worker_.read_buffer();
-  const auto engine_busy = [this] { return link_ && worker_.engine_busy(); };
-  for (int i = 0; i < kReadsPerWakeup && !paused_ && !engine_busy() &&
-                  (state_ == State::kAwaitingConnect || state_ == State::kConnected);
-       ++i) {
-    std::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) {
-      // EOF or a network error: the client went away without DISCONNECT.
-      if (worker_.settings().connection_messages && state_ == State::kConnected) {
-        server().log().log(core::LogType::kNotice, core::str_cat("Client ", address_, " disconnected: ", ec.message()));
-      }
-      close_now();
-      return;
-    }
-    worker_.counters.bytes_received += n;
-    const core::TimePoint now = server().now();
-    last_activity_ = now;
-    core::ByteView input(buffer.data(), n);
-    // One Packet for every connection (one thread): a connection keeps no
-    // 824-byte packet of its own while idle.
-    protocol::Packet& packet = worker_.scratch_packet();
-    while (!input.empty() && (state_ == State::kAwaitingConnect || state_ == State::kConnected)) {
-      auto status = decoder_.next(input, packet);
-      if (!status) return on_decode_error(status.error());
-      if (!*status) break;
-      ++worker_.counters.packets_received;
-      dispatch(packet, now);
-    }
-    if (n < buffer.size()) break;  // drained the socket
   }
-  if (paused_) {
-    if (!link_) server().pause(shared_from_this());  // the engine's thread resumes it (others get a command)
-  } else if (engine_busy()) {
-    deferred_ = true;
-    worker_.defer(shared_from_this());
-  } else {
-    wait_readable();
-  }
-  if (!link_) server().resume_if_clear();
-}
-
-void Connection::resume_reading() {
-  deferred_ = false;
-  if (!paused_) wait_readable();
-}
-
-void Connection::resume() {
-  if (!paused_) return;
-  paused_ = false;
   wait_readable();
 }
 
@@ -162,10 +89,15 @@ void Connection::on_connect(protocol::Packet& packet, core::TimePoint now) {
   outbound_alias_maximum_ =
       std::min(c.properties.topic_alias_maximum.value_or(0), worker_.settings().engine.topic_alias_maximum);
   inbound_alias_maximum_ = worker_.settings().engine.topic_alias_maximum;
-  if (!link_) return server().engine().connect(id_, std::move(packet), engine::ClientInfo{address_}, now);
+  login(packet, now);
+}
+
+void Connection::connect_engine(protocol::Packet packet, std::optional<std::string> username, core::TimePoint now) {
+  engine::ClientInfo info{address_, std::move(username), listener_->settings.use_username_as_clientid};
+  if (!link_) return server().engine().connect(id_, std::move(packet), info, now);
   EngineCall call{EngineCall::Kind::kConnect, id_, now};
   call.packet = std::move(packet);
-  call.address = address_;
+  call.client = std::move(info);
   worker_.to_engine(std::move(call));
 }
 
@@ -260,16 +192,6 @@ void Connection::take_posted(std::size_t estimate) noexcept {
   if (link_) link_->posted.fetch_sub(estimate, std::memory_order_relaxed);
 }
 
-void Connection::output_changed() noexcept {
-  if (!link_) return;
-  // seq_cst, paired with Server::deliver(): see there.
-  link_->output.store(output_size());
-  if (state_ == State::kConnected && output_size() < worker_.settings().max_output_buffer / 2 &&
-      link_->wants_room.exchange(false)) {
-    worker_.to_engine(EngineCall{EngineCall::Kind::kWritable, id_, server().now()});
-  }
-}
-
 bool Connection::deliver(const engine::Delivery& d) {
   if (state_ != State::kConnected) return d.qos != protocol::QoS::k0;
   // QoS 0 is dropped when the client does not keep up; QoS 1/2 are bounded by the window.
@@ -338,62 +260,10 @@ void Connection::check_timeouts(core::TimePoint now) {
 
 void Connection::shut_down() { close_from_engine(ReasonCode::kServerShuttingDown); }
 
-void Connection::queue(const protocol::Frame& frame) {
-  if (!output_) output_ = std::make_unique<Output>();
-  output_->queue.append(frame);
-  ++worker_.counters.packets_sent;
-  if (link_) link_->output.store(output_->queue.size(), std::memory_order_relaxed);
-  schedule_flush();
-}
-
-void Connection::schedule_flush() {
-  if (flush_scheduled_ || writing_) return;
-  flush_scheduled_ = true;
-  // Runs after the handlers already due: everything queued meanwhile leaves in one write.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->flush_scheduled_ = false;
-    self->flush();
-  });
-}
-
-void Connection::flush() {
-  if (writing_ || state_ == State::kClosed) return;
-  if (output_size() == 0) {
-    if (state_ == State::kClosing) close_now();
-    return;
-  }
-  std::vector<core::ByteView>& pieces = worker_.scratch_pieces();
-  output_->queue.prepare(pieces, kMaxIov);
-  std::vector<asio::const_buffer>& iov = output_->iov;
-  iov.clear();
-  for (const core::ByteView p : pieces) iov.emplace_back(p.data(), p.size());
-  writing_ = true;
-  // A view of the iovecs, so the operation does not copy (allocate) the vector.
-  socket_.async_write_some(
-      BufferView{iov.data(), iov.size()},
-      [self = shared_from_this()](const std::error_code& ec, std::size_t n) { self->on_written(ec, n); });
-}
-
-void Connection::on_written(const std::error_code& ec, std::size_t bytes) {
-  writing_ = false;
-  if (ec) {
-    if (state_ != State::kClosed) close_now();
-    return;
-  }
-  worker_.counters.bytes_sent += bytes;
-  output_->queue.consume(bytes);
-  // Room again: the engine may have messages waiting for it (QoS 0 paced by output).
-  if (link_) {
-    output_changed();
-  } else if (state_ == State::kConnected && output_size() < worker_.settings().max_output_buffer / 2) {
-    server().engine().writable(id_, server().now());
-  }
-  flush();
-}
-
 void Connection::close_gracefully(bool tell_engine) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   if (tell_engine) engine_lost(server().now());
+  if (stack_) stack_->close();
   // Reading stops (the pending wait finds the state closing); queued output
   // drains, then the socket closes. cancel() would abort the write too.
   state_ = State::kClosing;
@@ -406,6 +276,7 @@ void Connection::close_now() {
   const bool tell_engine = state_ != State::kClosing;
   state_ = State::kClosed;
   if (tell_engine) engine_lost(server().now());
+  pending_login_.reset();  // cancels its timer
   std::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);

@@ -1,9 +1,12 @@
 #pragma once
-// Connection: one client's TCP connection. Reads and decodes packets, hands
-// them to the engine, encodes what the engine sends back and writes it in
-// batches. Lives on its worker's io_context; every member function runs there.
+// Connection: one client's connection. Reads and decodes packets, checks
+// the client's login, hands packets to the engine, encodes what the engine
+// sends back and writes it in batches. TLS and WebSocket, when the
+// listener has them, sit in a transport::Stack between socket and codec.
+// Lives on its worker's io_context; every member function runs there.
 
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,12 +16,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/authenticator.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "engine/outbox.hpp"
+#include "net/listener.hpp"
 #include "net/output_queue.hpp"
 #include "protocol/decoder.hpp"
 #include "protocol/encoder.hpp"
+#include "transport/stack.hpp"
 
 namespace roost::net {
 
@@ -30,7 +36,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `link`: set for connections outside worker 0, shared with the engine's thread.
   Connection(Worker& worker, asio::ip::tcp::socket socket, core::ConnectionId id, std::string address,
-             core::TimePoint now, std::shared_ptr<Link> link);
+             core::TimePoint now, std::shared_ptr<Link> link, std::shared_ptr<const ListenerContext> listener);
 
   // Starts reading.
   void start();
@@ -53,6 +59,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void check_timeouts(core::TimePoint now);
   // The server is stopping (and has told the engine): DISCONNECT 0x8B (5.0), then close.
   void shut_down();
+  // After a reload: ends the connection (0x87 Not authorized in 5.0) when its
+  // login no longer stands: its user removed or its password changed, or
+  // anonymous clients no longer allowed on its listener.
+  void revalidate(const auth::Authenticator& authenticator, const std::vector<Endpoint>& listeners);
 
   // Flow control: a paused publisher is not read until the subscribers it
   // feeds drain; resume() starts reading again.
@@ -65,8 +75,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   enum class State : std::uint8_t { kAwaitingConnect, kConnected, kClosing, kClosed };
 
+  // reading (connection_io.cpp)
   void wait_readable();
   void on_readable();
+  // Decodes and dispatches `input`; false when the connection stopped
+  // taking packets (closed, or waiting for a login: the rest is kept).
+  bool consume(core::ByteView input, core::TimePoint now);
+  bool readable_state() const noexcept { return state_ == State::kAwaitingConnect || state_ == State::kConnected; }
+
   void dispatch(protocol::Packet& packet, core::TimePoint now);
   void on_connect(protocol::Packet& packet, core::TimePoint now);
   void on_publish(protocol::Packet& packet, core::TimePoint now);
@@ -74,11 +90,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Tells the engine the connection ended without DISCONNECT.
   void engine_lost(core::TimePoint now);
 
+  // login (connection_login.cpp)
+  void login(protocol::Packet& packet, core::TimePoint now);
+  void check_password(std::string username, std::string password);
+  void on_login(std::optional<std::string> username, auth::LoginOutcome outcome);
+  // Hands the CONNECT to the engine, then reads on.
+  void connect_engine(protocol::Packet packet, std::optional<std::string> username, core::TimePoint now);
+  void refuse_login(protocol::ReasonCode reason, std::string_view why, core::Duration delay);
+
+  // writing (connection_io.cpp)
   void queue(const protocol::Frame& frame);
   void schedule_flush();
   void flush();
+  void flush_stack();
   void on_written(const std::error_code& ec, std::size_t bytes);
   void output_changed() noexcept;
+  std::size_t output_size() const noexcept;
 
   // Stops reading, lets queued output drain, then closes. `tell_engine`:
   // report connection_lost (not after DISCONNECT or an engine close).
@@ -91,6 +118,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   core::ConnectionId id_;
   std::string address_;
+  std::shared_ptr<const ListenerContext> listener_;
+  std::unique_ptr<transport::Stack> stack_;  // TLS and/or WebSocket; null for plain TCP
   State state_ = State::kAwaitingConnect;
   core::TimePoint last_activity_;  // last packet in; once closing, when closing began
   std::uint16_t keep_alive_ = 0;   // seconds; 0: none
@@ -105,12 +134,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::vector<asio::const_buffer> iov;
   };
   std::unique_ptr<Output> output_;
-  std::size_t output_size() const noexcept { return output_ ? output_->queue.size() : 0; }
   bool writing_ = false;
   bool flush_scheduled_ = false;
   bool reading_ = false;
   bool paused_ = false;
   bool deferred_ = false;  // waiting for the engine to catch up (Worker::defer)
+
+  // A CONNECT waiting for its login to be checked, and the bytes that came
+  // after it (replayed once the login is through). Null when none.
+  struct PendingLogin {
+    protocol::Packet connect;
+    std::vector<std::uint8_t> rest;
+    std::optional<asio::steady_timer> timer;  // the throttle's wait, or the refusal's delay
+  };
+  std::unique_ptr<PendingLogin> pending_login_;
+  // Who logged in with a password, to check again after a reload. Null: anonymous.
+  struct Login {
+    std::string username;
+    std::uint64_t credential = 0;
+    bool certificate = false;  // the name came from a verified client certificate
+  };
+  std::unique_ptr<Login> login_;
 
   // 5.0 Topic Aliases: the client's (index = alias - 1) and ours.
   std::unique_ptr<std::vector<core::SharedBytes>> inbound_aliases_;  // when the client uses any

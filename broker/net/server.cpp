@@ -82,10 +82,13 @@ void Server::publish_log(core::LogType type, std::string line) {
   });
 }
 
-std::unique_ptr<asio::ip::tcp::acceptor> Server::open_listener(const Endpoint& e) {
+std::shared_ptr<Server::Listener> Server::open_listener(const Endpoint& e) {
   std::error_code ec;
   const asio::ip::address address = asio::ip::make_address(e.address, ec);
   if (ec) throw std::system_error(ec, "listener address \"" + e.address + "\"");
+  auto listener = std::make_shared<Listener>();
+  listener->configured = e;
+  listener->context = make_listener_context(e);  // certificates first: nothing is bound if they fail
   const asio::ip::tcp::endpoint endpoint(address, e.port);
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io());
   acceptor->open(endpoint.protocol());
@@ -99,13 +102,27 @@ std::unique_ptr<asio::ip::tcp::acceptor> Server::open_listener(const Endpoint& e
   acceptor->bind(endpoint, ec);
   if (ec) throw std::system_error(ec, "cannot listen on " + describe(endpoint));
   acceptor->listen(asio::socket_base::max_listen_connections);
-  log_.log(core::LogType::kNotice, "Listening on " + describe(acceptor->local_endpoint()));
-  return acceptor;
+  log_.log(core::LogType::kNotice, core::str_cat("Listening on ", describe(acceptor->local_endpoint()), " (",
+                                                 e.protocol == Endpoint::Protocol::kWebSockets ? "WebSocket" : "MQTT",
+                                                 e.tls ? " over TLS" : "", ")"));
+  if (e.allow_anonymous && !address.is_loopback()) {
+    log_.log(core::LogType::kWarning, core::str_cat("Listener ", describe(acceptor->local_endpoint()),
+                                                    " accepts anonymous clients from the network: set "
+                                                    "allow_anonymous = false and add users to require a login"));
+  }
+  listener->acceptor = std::move(acceptor);
+  return listener;
+}
+
+void Server::apply_auth(const ServerSettings& settings) {
+  authenticator_.set_users(settings.users);
+  engine_.set_authorizer(settings.acl);
 }
 
 void Server::start() {
-  for (const Endpoint& e : settings_.listeners) listeners_.push_back(Listener{e, open_listener(e)});
-  for (auto& l : listeners_) accept(*l.acceptor);
+  apply_auth(settings_);
+  for (const Endpoint& e : settings_.listeners) listeners_.push_back(open_listener(e));
+  for (auto& l : listeners_) accept(l);
   for (std::size_t i = 1; i < workers_.size(); ++i) workers_[i]->start();
   on_tick();
 }
@@ -114,39 +131,50 @@ void Server::reconfigure(ServerSettings settings) {
   asio::post(io(), [this, settings = std::move(settings)]() mutable {
     if (stopping_) return;
     settings.threads = settings_.threads;  // fixed at start
-    auto same = [](const Endpoint& a, const Endpoint& b) { return a.address == b.address && a.port == b.port; };
     // Listeners no longer configured stop accepting; their connections stay.
     for (auto it = listeners_.begin(); it != listeners_.end();) {
-      const bool kept = std::any_of(settings.listeners.begin(), settings.listeners.end(),
-                                    [&](const Endpoint& e) { return same(e, it->configured); });
-      if (kept) {
+      Listener& l = **it;
+      const auto now = std::find_if(settings.listeners.begin(), settings.listeners.end(),
+                                    [&](const Endpoint& e) { return e.same_socket(l.configured); });
+      if (now != settings.listeners.end()) {
+        // Kept: new settings and certificates for the connections to come.
+        try {
+          l.context = make_listener_context(*now);
+          l.configured = *now;
+        } catch (const std::exception& err) {
+          log_.log(core::LogType::kError, std::string("Reload: ") + err.what() + "; keeping its current settings");
+        }
         ++it;
         continue;
       }
-      log_.log(core::LogType::kNotice, "No longer listening on " + describe(it->acceptor->local_endpoint()));
+      log_.log(core::LogType::kNotice, "No longer listening on " + describe(l.acceptor->local_endpoint()));
       std::error_code ec;
-      it->acceptor->close(ec);
-      retired_.push_back(std::move(it->acceptor));  // its pending accept completes later
+      l.acceptor->close(ec);  // its pending accept completes with an error; the loop holds it until then
       it = listeners_.erase(it);
     }
     for (const Endpoint& e : settings.listeners) {
-      const bool exists =
-          std::any_of(listeners_.begin(), listeners_.end(), [&](const Listener& l) { return same(l.configured, e); });
+      const bool exists = std::any_of(listeners_.begin(), listeners_.end(),
+                                      [&](const auto& l) { return l->configured.same_socket(e); });
       if (exists) continue;
       try {
-        listeners_.push_back(Listener{e, open_listener(e)});
-        accept(*listeners_.back().acceptor);
-      } catch (const std::system_error& err) {
+        listeners_.push_back(open_listener(e));
+        accept(listeners_.back());
+      } catch (const std::exception& err) {
         log_.log(core::LogType::kError, std::string("Reload: ") + err.what());
       }
     }
     engine_.set_settings(settings.engine);
+    apply_auth(settings);
     settings.listeners.clear();
-    for (const Listener& l : listeners_) settings.listeners.push_back(l.configured);
+    for (const auto& l : listeners_) settings.listeners.push_back(l->configured);
     workers_.front()->set_settings(settings);
+    workers_.front()->revalidate(settings);
     for (std::size_t i = 1; i < workers_.size(); ++i) {
       Worker& w = *workers_[i];
-      asio::post(w.io(), [&w, copy = settings]() mutable { w.set_settings(std::move(copy)); });
+      asio::post(w.io(), [&w, copy = settings]() mutable {
+        w.set_settings(std::move(copy));
+        w.revalidate(w.settings());
+      });
     }
     settings_ = std::move(settings);
     log_.log(core::LogType::kNotice, "Configuration reloaded");
@@ -155,7 +183,7 @@ void Server::reconfigure(ServerSettings settings) {
 
 std::vector<asio::ip::tcp::endpoint> Server::local_endpoints() const {
   std::vector<asio::ip::tcp::endpoint> out;
-  for (const auto& l : listeners_) out.push_back(l.acceptor->local_endpoint());
+  for (const auto& l : listeners_) out.push_back(l->acceptor->local_endpoint());
   return out;
 }
 
@@ -173,7 +201,7 @@ void Server::stop() {
     log_.log(core::LogType::kNotice, "Shutting down");
     for (auto& l : listeners_) {
       std::error_code ec;
-      l.acceptor->close(ec);
+      l->acceptor->close(ec);
     }
     std::vector<core::ConnectionId> all;
     all.reserve(routes_.size());
@@ -191,22 +219,24 @@ void Server::stop() {
   });
 }
 
-void Server::accept(asio::ip::tcp::acceptor& acceptor) {
+void Server::accept(std::shared_ptr<Listener> listener) {
   // Connections are spread round-robin; a socket belongs to its worker's io_context.
   const std::size_t worker = next_worker_++ % workers_.size();
-  acceptor.async_accept(workers_[worker]->io(),
-                        [this, &acceptor, worker](const std::error_code& ec, asio::ip::tcp::socket socket) {
-                          if (ec == asio::error::operation_aborted || stopping_) return;
-                          if (!ec) {
-                            on_accepted(worker, std::move(socket));
-                          } else {
-                            log_.log(core::LogType::kWarning, "Accept failed: " + ec.message());
-                          }
-                          accept(acceptor);
-                        });
+  asio::ip::tcp::acceptor& acceptor = *listener->acceptor;
+  acceptor.async_accept(workers_[worker]->io(), [this, listener = std::move(listener), worker](
+                                                    const std::error_code& ec, asio::ip::tcp::socket socket) mutable {
+    if (ec == asio::error::operation_aborted || stopping_ || !listener->acceptor->is_open()) return;
+    if (!ec) {
+      on_accepted(worker, std::move(socket), listener->context);
+    } else {
+      log_.log(core::LogType::kWarning, "Accept failed: " + ec.message());
+    }
+    accept(std::move(listener));
+  });
 }
 
-void Server::on_accepted(std::size_t worker, asio::ip::tcp::socket socket) {
+void Server::on_accepted(std::size_t worker, asio::ip::tcp::socket socket,
+                         std::shared_ptr<const ListenerContext> context) {
   std::error_code peer_ec;
   const auto peer = socket.remote_endpoint(peer_ec);
   std::string address = peer_ec ? std::string("unknown") : describe(peer);
@@ -224,14 +254,17 @@ void Server::on_accepted(std::size_t worker, asio::ip::tcp::socket socket) {
   route.worker = static_cast<std::uint16_t>(worker);
   Worker& w = *workers_[worker];
   if (worker == 0) {
-    auto connection = std::make_shared<Connection>(w, std::move(socket), id, std::move(address), now(), nullptr);
+    auto connection =
+        std::make_shared<Connection>(w, std::move(socket), id, std::move(address), now(), nullptr, std::move(context));
     route.local = connection.get();
     w.add(connection);
     return;
   }
   route.link = std::make_shared<Link>();
-  asio::post(w.io(), [&w, socket = std::move(socket), id, address, link = route.link, t = now()]() mutable {
-    w.add(std::make_shared<Connection>(w, std::move(socket), id, std::move(address), t, std::move(link)));
+  asio::post(w.io(), [&w, socket = std::move(socket), id, address, link = route.link, t = now(),
+                      context = std::move(context)]() mutable {
+    w.add(std::make_shared<Connection>(w, std::move(socket), id, std::move(address), t, std::move(link),
+                                       std::move(context)));
   });
 }
 
@@ -308,8 +341,7 @@ void Server::run_calls(Worker& from, std::vector<EngineCall> calls) {
           break;
         case EngineCall::Kind::kConnect:
           set_version(call.connection, std::get<protocol::Connect>(call.packet.body).version);
-          engine_.connect(call.connection, std::move(call.packet), engine::ClientInfo{std::move(call.address)},
-                          call.now);
+          engine_.connect(call.connection, std::move(call.packet), call.client, call.now);
           break;
         case EngineCall::Kind::kPublish:
           if (engine_.publish(call.connection, call.packet, call.topic, std::move(call.topic_storage), call.now)) {

@@ -16,11 +16,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/authenticator.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "engine/engine.hpp"
 #include "engine/outbox.hpp"
+#include "net/listener.hpp"
 #include "net/server_settings.hpp"
 #include "net/sys_topics.hpp"
 #include "net/worker.hpp"
@@ -61,6 +63,8 @@ class Server : public engine::Outbox {
   void publish_log(core::LogType type, std::string line);
 
   // --- for connections ---
+  // Checks logins; thread-safe.
+  auth::Authenticator& authenticator() noexcept { return authenticator_; }
   // The engine, for worker 0's connections (on its thread) only.
   engine::Engine& engine() noexcept { return engine_; }
   const core::Logger& log() const noexcept { return log_; }
@@ -91,8 +95,10 @@ class Server : public engine::Outbox {
   void close(core::ConnectionId connection, std::optional<protocol::ReasonCode> reason) override;
 
  private:
+  // One listener; heap-allocated so the accept loop can hold it across reloads.
   struct Listener {
     Endpoint configured;
+    std::shared_ptr<const ListenerContext> context;  // replaced by a reload (new certificates)
     std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
   };
   // Where the engine reaches a connection.
@@ -102,9 +108,12 @@ class Server : public engine::Outbox {
     std::uint16_t worker = 0;
     protocol::ProtocolVersion version = protocol::ProtocolVersion::kV311;
   };
-  std::unique_ptr<asio::ip::tcp::acceptor> open_listener(const Endpoint& endpoint);
-  void accept(asio::ip::tcp::acceptor& acceptor);
-  void on_accepted(std::size_t worker, asio::ip::tcp::socket socket);
+  // Opens a listener; throws std::system_error (cannot bind) or std::runtime_error (certificates).
+  std::shared_ptr<Listener> open_listener(const Endpoint& endpoint);
+  void accept(std::shared_ptr<Listener> listener);
+  void on_accepted(std::size_t worker, asio::ip::tcp::socket socket, std::shared_ptr<const ListenerContext> context);
+  // Applies users and ACL rules (start and reload).
+  void apply_auth(const ServerSettings& settings);
   void on_tick();
   void enqueue(std::size_t worker, Command command);
   void flush_commands();
@@ -114,8 +123,9 @@ class Server : public engine::Outbox {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   engine::Engine engine_;
-  std::vector<Listener> listeners_;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> retired_;  // closed, until the process ends
+  // After the workers: destroyed first, so its pending checks post to live io_contexts.
+  auth::Authenticator authenticator_;
+  std::vector<std::shared_ptr<Listener>> listeners_;
   std::unordered_map<core::ConnectionId, Route> routes_;
   std::vector<std::shared_ptr<Connection>> paused_;
   std::vector<core::ConnectionId> paused_remote_;

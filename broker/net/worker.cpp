@@ -53,6 +53,13 @@ void Worker::check_timeouts(core::TimePoint now) {
   for (auto& c : all) c->check_timeouts(now);
 }
 
+void Worker::revalidate(const ServerSettings& settings) {
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(connections_.size());
+  for (auto& [id, c] : connections_) all.push_back(c);
+  for (auto& c : all) c->revalidate(server_.authenticator(), settings.listeners);
+}
+
 void Worker::run_commands(std::vector<Command>& commands) {
   for (Command& command : commands) {
     const std::shared_ptr<Connection> c = find_shared(command.connection);

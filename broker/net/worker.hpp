@@ -22,6 +22,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "engine/engine.hpp"
 #include "engine/message.hpp"
 #include "net/server_settings.hpp"
 #include "protocol/frame.hpp"
@@ -102,7 +103,7 @@ struct EngineCall {
   protocol::Packet packet;          // kPacket, kConnect, kPublish: owns its bytes
   std::string_view topic;           // kPublish: the topic (or what its alias stands for)
   core::SharedBytes topic_storage;  // kPublish: keeps an alias's topic alive
-  std::string address;              // kConnect
+  engine::ClientInfo client;        // kConnect
 };
 
 class Worker {
@@ -122,6 +123,8 @@ class Worker {
   void set_settings(ServerSettings settings) { settings_ = std::move(settings); }
   // Scratch shared by this thread's connections (used synchronously only).
   std::vector<std::uint8_t>& read_buffer() noexcept { return read_buffer_; }
+  // Plaintext out of TLS or WebSocket, for the decoder.
+  std::vector<std::uint8_t>& plain_buffer() noexcept { return plain_buffer_; }
   protocol::Packet& scratch_packet() noexcept { return scratch_packet_; }
   std::vector<core::ByteView>& scratch_pieces() noexcept { return scratch_pieces_; }
   WorkerCounters counters;
@@ -135,6 +138,8 @@ class Worker {
   std::size_t connection_count() const noexcept { return connections_.size(); }
   // Keep alive and connect timeouts of this worker's connections.
   void check_timeouts(core::TimePoint now);
+  // After a reload: ends connections whose login no longer stands.
+  void revalidate(const ServerSettings& settings);
   // Runs the engine's commands for this worker's connections, in order.
   void run_commands(std::vector<Command>& commands);
 
@@ -176,6 +181,7 @@ class Worker {
   bool stopping_ = false;
   std::unordered_map<core::ConnectionId, std::shared_ptr<Connection>> connections_;
   std::vector<std::uint8_t> read_buffer_;
+  std::vector<std::uint8_t> plain_buffer_;
   protocol::Packet scratch_packet_;
   std::vector<core::ByteView> scratch_pieces_;
   std::vector<EngineCall> calls_;  // for the engine, until flush_calls()

@@ -12,7 +12,83 @@ constexpr bool has_zero_byte(std::uint64_t word) {
   return ((word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull) != 0;
 }
 
+// Walks the levels of a topic or filter without copying.
+class Levels {
+ public:
+  explicit Levels(std::string_view s) noexcept : s_(s) {}
+  bool next(std::string_view& level) noexcept {
+    if (done_) return false;
+    const std::size_t slash = s_.find('/', pos_);
+    if (slash == std::string_view::npos) {
+      level = s_.substr(pos_);
+      done_ = true;
+    } else {
+      level = s_.substr(pos_, slash - pos_);
+      pos_ = slash + 1;
+    }
+    return true;
+  }
+
+ private:
+  std::string_view s_;
+  std::size_t pos_ = 0;
+  bool done_ = false;
+};
+
+bool starts_with_wildcard(std::string_view s) noexcept { return !s.empty() && (s[0] == '+' || s[0] == '#'); }
+
 }  // namespace
+
+bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
+  if (topic.starts_with('$') && starts_with_wildcard(filter)) return false;
+  Levels f(filter);
+  Levels t(topic);
+  std::string_view fl;
+  std::string_view tl;
+  while (f.next(fl)) {
+    if (fl == "#") return true;  // the rest, or nothing: "a/#" matches "a"
+    if (!t.next(tl)) return false;
+    if (fl != "+" && fl != tl) return false;
+  }
+  return !t.next(tl);
+}
+
+bool filters_intersect(std::string_view a, std::string_view b) noexcept {
+  // A topic starting with '$' is matched by neither a leading wildcard nor a
+  // filter without that literal first level.
+  if ((a.starts_with('$') && starts_with_wildcard(b)) || (b.starts_with('$') && starts_with_wildcard(a))) return false;
+  Levels la(a);
+  Levels lb(b);
+  std::string_view x;
+  std::string_view y;
+  while (true) {
+    const bool more_a = la.next(x);
+    const bool more_b = lb.next(y);
+    if ((more_a && x == "#") || (more_b && y == "#")) return true;
+    if (!more_a || !more_b) return more_a == more_b;
+    if (x != "+" && y != "+" && x != y) return false;
+  }
+}
+
+bool filter_covers(std::string_view outer, std::string_view inner) noexcept {
+  if (starts_with_wildcard(outer) && inner.starts_with('$')) return false;
+  Levels lo(outer);
+  Levels li(inner);
+  std::string_view x;
+  std::string_view y;
+  while (true) {
+    const bool more_o = lo.next(x);
+    const bool more_i = li.next(y);
+    if (more_o && x == "#") return true;
+    if (more_i && y == "#") return false;  // any depth, which only '#' covers
+    if (!more_o || !more_i) return more_o == more_i;
+    if (y == "+") {
+      if (x != "+") return false;
+    } else if (x != "+" && x != y) {
+      return false;
+    }
+  }
+}
 
 bool has_wildcard(std::string_view s) noexcept {
   // Eight bytes at a time: this runs on every PUBLISH topic (find_first_of

@@ -17,6 +17,16 @@ bool is_valid_topic_name(std::string_view topic) noexcept;
 // [MQTT-4.7.1-2]; '+' alone in its level [MQTT-4.7.1-3].
 bool is_valid_topic_filter(std::string_view filter) noexcept;
 
+// Relations between filters and topics, with [MQTT-4.7.2-1]: a filter
+// starting with a wildcard matches no topic starting with '$'. Arguments are
+// valid names and filters (not checked again).
+// True when `topic` matches `filter` ("a/#" matches "a").
+bool topic_matches(std::string_view filter, std::string_view topic) noexcept;
+// True when some topic matches both filters.
+bool filters_intersect(std::string_view a, std::string_view b) noexcept;
+// True when every topic `inner` matches also matches `outer`.
+bool filter_covers(std::string_view outer, std::string_view inner) noexcept;
+
 inline constexpr std::string_view kSharePrefix = "$share/";
 
 struct SharedFilter {

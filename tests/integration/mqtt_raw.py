@@ -27,7 +27,7 @@ def packet(first_byte, body=b""):
 
 
 def connect(client_id="raw", version=4, clean=True, keep_alive=60, properties=b"", will=None, username=None,
-            will_properties=b""):
+            will_properties=b"", password=None):
     name = b"MQIsdp" if version == 3 else b"MQTT"
     flags = 0x02 if clean else 0
     payload = string(client_id)
@@ -40,6 +40,9 @@ def connect(client_id="raw", version=4, clean=True, keep_alive=60, properties=b"
     if username is not None:
         flags |= 0x80
         payload += string(username)
+    if password is not None:
+        flags |= 0x40
+        payload += string(password)
     body = string(name) + bytes([version, flags]) + struct.pack("!H", keep_alive)
     if version == 5:
         body += varint(len(properties)) + properties

@@ -117,5 +117,112 @@ TEST(Config, MissingFileIsAnError) {
   EXPECT_NE(c.error().message.find("cannot read"), std::string::npos);
 }
 
+TEST(Config, ReadsUsersRulesAndListenerSecurity) {
+  const auto c = parse_config(R"(
+allow_anonymous = true
+
+[[user]]
+name = "alice"
+password_hash = "$7$101$Jp1mmn2hJw1z6tOU$MODVFXwcnlALlEskYXtDxDmFyd6YvqO/J7DVkUIO9h8yLwW7nUyHxoGEzOiwuzPB/94EEjKohpAE/dKuCdSGrw=="
+acl = ["readwrite home/#", "deny home/secret"]
+
+[[user]]
+name = "rules-only"
+acl = ["read x/#"]
+
+[acl]
+anonymous = ["read public/#"]
+patterns = ["readwrite devices/%c/#"]
+
+[[listener]]
+port = 8883
+certfile = "/ssl/cert.pem"
+keyfile = "/ssl/key.pem"
+cafile = "/ssl/ca.pem"
+require_certificate = true
+tls_version = "tlsv1.3"
+allow_anonymous = false
+
+[[listener]]
+port = 9001
+protocol = "websockets"
+use_username_as_clientid = true
+)",
+                              "roost.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  ASSERT_NE(c->auth.users, nullptr);
+  ASSERT_NE(c->auth.users->find("alice"), nullptr);
+  EXPECT_TRUE(c->auth.users->find("alice")->hash.verify("x"));
+  EXPECT_EQ(c->auth.users->find("rules-only"), nullptr);
+  EXPECT_TRUE(c->auth.allow_anonymous);
+  ASSERT_NE(c->auth.acl, nullptr);
+  const std::string alice = "alice";
+  EXPECT_TRUE(c->auth.acl->grants(&alice, "a")->can_publish("home/x"));
+  EXPECT_FALSE(c->auth.acl->grants(&alice, "a")->can_publish("home/secret"));
+  EXPECT_TRUE(c->auth.acl->grants(nullptr, "d1")->can_publish("devices/d1/state"));
+  ASSERT_EQ(c->listeners.size(), 2u);
+  ASSERT_TRUE(c->listeners[0].tls.has_value());
+  EXPECT_EQ(c->listeners[0].tls->tls_version, "tlsv1.3");
+  EXPECT_TRUE(c->listeners[0].tls->require_certificate);
+  EXPECT_EQ(c->listeners[0].allow_anonymous, false);
+  EXPECT_EQ(c->listeners[1].protocol, "websockets");
+  EXPECT_FALSE(c->listeners[1].tls.has_value());
+  EXPECT_TRUE(c->listeners[1].use_username_as_clientid);
+}
+
+TEST(Config, AnonymousClientsAreRefusedOnceSomeoneHasAPassword) {
+  const auto open = parse_config("", "a.toml");
+  ASSERT_TRUE(open.has_value());
+  EXPECT_TRUE(open->auth.allow_anonymous);
+  EXPECT_EQ(open->auth.acl, nullptr);
+  const auto closed = parse_config(R"([[user]]
+name = "u"
+password_hash = "$6$6007hMJzgwVJmU1t$rEjIAqI4TLdQOmzObYPdXK0lYCvShssrjIGl4lilG7C8lGK0ssu2CP79B8ztwZYjeBTKb5qgu+hcWppUeoakWQ=="
+)",
+                                   "b.toml");
+  ASSERT_TRUE(closed.has_value()) << closed.error().message;
+  EXPECT_FALSE(closed->auth.allow_anonymous);
+}
+
+TEST(Config, BadSecuritySettingsAreErrorsWithTheirLine) {
+  const auto c = parse_config(R"([[user]]
+password_hash = "plain"
+acl = ["read a/#/b", 7]
+
+[acl]
+patterns = ["sometimes x"]
+other = 1
+
+[[listener]]
+port = 1
+certfile = "c.pem"
+tls_version = "tlsv1.0"
+protocol = "http"
+
+[[listener]]
+port = 2
+cafile = "ca.pem"
+)",
+                              "sec.toml");
+  ASSERT_FALSE(c.has_value());
+  const std::string& e = c.error().message;
+  EXPECT_NE(e.find("sec.toml:1:1: user.name is missing"), std::string::npos) << e;
+  EXPECT_NE(e.find("sec.toml:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("\"a/#/b\" is not a valid topic filter"), std::string::npos) << e;
+  EXPECT_NE(e.find("entries must be strings"), std::string::npos) << e;
+  EXPECT_NE(e.find("acl.other is not a known setting"), std::string::npos) << e;
+  EXPECT_NE(e.find("certfile and keyfile go together"), std::string::npos) << e;
+  EXPECT_NE(e.find("older versions are not offered"), std::string::npos) << e;
+  EXPECT_NE(e.find("listener.protocol must be"), std::string::npos) << e;
+  EXPECT_NE(e.find("the TLS settings of this listener need certfile and keyfile"), std::string::npos) << e;
+}
+
+TEST(Config, PasswordAndAclFilesAreReadAndTheirErrorsReported) {
+  const auto missing = parse_config("password_file = \"/nonexistent/pw\"\nacl_file = \"/nonexistent/acl\"\n", "m.toml");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("/nonexistent/pw: cannot read the file"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("/nonexistent/acl: cannot read the file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace roost::config

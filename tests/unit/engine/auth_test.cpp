@@ -32,7 +32,7 @@ class ExtendedAuth : public EngineTest {
     connect.client_id = "authed";
     connect.properties.authentication_method = "TOY";
     connect.properties.authentication_data = core::as_bytes(data);
-    engine().connect(c, as_packet(connect), ClientInfo{"x"}, now_);
+    engine().connect(c, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
     return c;
   }
   protocol::Auth auth(ReasonCode reason, std::string_view data, std::string_view method = "TOY") {
@@ -116,7 +116,7 @@ TEST_F(ExtendedAuth, UnknownMethodIsBadAuthenticationMethod) {
   protocol::Connect connect;
   connect.client_id = "x";
   connect.properties.authentication_method = "SCRAM-SHA-256";
-  engine().connect(c, as_packet(connect), ClientInfo{"x"}, now_);
+  engine().connect(c, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
   EXPECT_EQ(std::get<protocol::Connack>(outbox_.take(c).at(0).body).reason, ReasonCode::kBadAuthenticationMethod);
 }
 

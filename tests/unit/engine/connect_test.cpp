@@ -152,7 +152,7 @@ TEST_F(EngineTest, Connect_AuthenticationMethodWithoutRegisteredMethodIsRefused)
   protocol::Connect connect;
   connect.client_id = "a";
   connect.properties.authentication_method = "SCRAM-SHA-1";
-  engine().connect(c, as_packet(connect), ClientInfo{"x"}, now_);
+  engine().connect(c, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
   EXPECT_EQ(connack(outbox_.take(c)).reason, ReasonCode::kBadAuthenticationMethod);
 }
 
@@ -169,7 +169,7 @@ TEST_F(ResponseTopics, Connect_RequestResponseInformationIsAnswered) {  // [MQTT
   protocol::Connect connect;
   connect.client_id = "lamp";
   connect.properties.request_response_information = 1;
-  engine().connect(asking, as_packet(connect), ClientInfo{"x"}, now_);
+  engine().connect(asking, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
   EXPECT_EQ(connack(outbox_.take(asking)).properties.response_information, "responses/lamp");
   // Not asked: not sent.
   const ConnectionId quiet = EngineTest::connect("quiet");
@@ -181,7 +181,7 @@ TEST_F(EngineTest, Connect_ResponseInformationIsNotSentWithoutAPrefix) {
   protocol::Connect connect;
   connect.client_id = "lamp";
   connect.properties.request_response_information = 1;
-  engine().connect(c, as_packet(connect), ClientInfo{"x"}, now_);
+  engine().connect(c, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
   EXPECT_FALSE(connack(outbox_.take(c)).properties.response_information.has_value());
 }
 

@@ -113,7 +113,7 @@ class EngineTest : public ::testing::Test {
     connect.keep_alive = keep_alive;
     if (v == ProtocolVersion::kV5) connect.properties.session_expiry_interval = session_expiry;
     connect.will = will;
-    engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1"}, now_);
+    engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", std::nullopt, false}, now_);
     return c;
   }
 

@@ -158,7 +158,7 @@ TEST_F(EngineTest, Outgoing_ReceiveMaximumOfTheClientIsTheWindow) {  // [MQTT-3.
   protocol::Connect connect;
   connect.client_id = "rm";
   connect.properties.receive_maximum = 1;
-  engine().connect(c, as_packet(connect), ClientInfo{"x"}, now_);
+  engine().connect(c, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
   outbox_.take(c);
   subscribe(c, "t", QoS::k1);
   outbox_.take(c);
@@ -281,7 +281,7 @@ TEST_F(EngineTest, MaximumPacketSize_ClientNeverGetsMoreThanItAllows) {  // [MQT
   protocol::Connect connect;
   connect.client_id = "small";
   connect.properties.maximum_packet_size = 64;
-  engine().connect(c, as_packet(connect), ClientInfo{"x"}, now_);
+  engine().connect(c, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
   outbox_.take(c);
   subscribe(c, "t", QoS::k1);
   outbox_.take(c);
@@ -329,7 +329,7 @@ TEST_F(LimitedServer, Publish_NoReasonStringWhenTheClientAskedForNoProblemInform
   protocol::Connect connect;
   connect.client_id = "quiet";
   connect.properties.request_problem_information = 0;
-  engine().connect(pub, as_packet(connect), ClientInfo{"x"}, now_);
+  engine().connect(pub, as_packet(connect), ClientInfo{"x", std::nullopt, false}, now_);
   outbox_.take(pub);
   publish(pub, "t", "this payload is too long", QoS::k1, false, 3);
   const auto acks = outbox_.take(pub);

@@ -1,0 +1,138 @@
+// Connection: checking a CONNECT's login before the engine sees it.
+// Passwords are verified by the Authenticator off this thread; meanwhile
+// the connection reads nothing more (what came after CONNECT is kept and
+// replayed). A failed login is answered after the throttle's delay.
+
+#include "net/connection.hpp"
+#include "net/server.hpp"
+#include "net/worker.hpp"
+
+namespace roost::net {
+
+using protocol::ReasonCode;
+
+void Connection::login(protocol::Packet& packet, core::TimePoint now) {
+  const auto& c = std::get<protocol::Connect>(packet.body);
+  const Endpoint& listener = listener_->settings;
+  std::optional<std::string> username;
+  if (c.username) username = std::string(*c.username);
+  pending_login_ = std::make_unique<PendingLogin>();
+  pending_login_->connect = std::move(packet);
+
+  // A verified client certificate names the user; no password is asked for.
+  if (listener.tls && (listener.tls->use_identity_as_username || listener.tls->use_subject_as_username)) {
+    transport::TlsSession* tls = stack_ ? stack_->tls() : nullptr;
+    std::optional<std::string> name;
+    if (tls != nullptr) name = listener.tls->use_identity_as_username ? tls->peer_common_name() : tls->peer_subject();
+    if (!name) return refuse_login(ReasonCode::kNotAuthorized, "no name in the client certificate", {});
+    login_ = std::make_unique<Login>(Login{*name, 0, true});
+    return on_login(std::move(name), auth::LoginOutcome{auth::Verdict::kAllow, 0, false});
+  }
+  if (listener.use_username_as_clientid && !username) {
+    return refuse_login(ReasonCode::kNotAuthorized, "use_username_as_clientid needs a user name", {});
+  }
+  auth::Authenticator& authenticator = server().authenticator();
+  if (!username || !authenticator.has_users()) {
+    // Nothing to check a password against: an anonymous client (a user name
+    // without users to check it is kept for the ACL, as Mosquitto does).
+    if (!listener.allow_anonymous) {
+      return refuse_login(
+          ReasonCode::kNotAuthorized,
+          username ? "no users are configured to check its password" : "anonymous clients are not allowed", {});
+    }
+    return on_login(std::move(username), auth::LoginOutcome{auth::Verdict::kAllow, 0, false});
+  }
+  std::string password = c.password ? std::string(core::as_chars(*c.password)) : std::string();
+  const core::Duration wait = authenticator.wait(address_, now);
+  if (wait <= core::Duration::zero()) return check_password(std::move(*username), std::move(password));
+  // This address failed recently: its next attempt waits out the penalty.
+  pending_login_->timer.emplace(socket_.get_executor());
+  pending_login_->timer->expires_after(wait);
+  pending_login_->timer->async_wait([self = shared_from_this(), user = std::move(*username),
+                                     password = std::move(password)](const std::error_code& ec) mutable {
+    if (!ec && self->pending_login_) self->check_password(std::move(user), std::move(password));
+  });
+}
+
+void Connection::check_password(std::string username, std::string password) {
+  auto executor = socket_.get_executor();
+  std::string user = username;
+  server().authenticator().check(
+      auth::LoginRequest{std::move(username), std::move(password)},
+      [self = shared_from_this(), executor, user = std::move(user)](auth::LoginOutcome outcome) mutable {
+        // Back to this connection's thread, whichever thread answered.
+        asio::post(executor, [self = std::move(self), user = std::move(user), outcome]() mutable {
+          self->on_login(std::move(user), outcome);
+        });
+      });
+}
+
+void Connection::on_login(std::optional<std::string> username, auth::LoginOutcome outcome) {
+  if (state_ != State::kAwaitingConnect || !pending_login_) return;  // closed meanwhile
+  const core::TimePoint now = server().now();
+  auth::Authenticator& authenticator = server().authenticator();
+  if (outcome.verdict == auth::Verdict::kError) {
+    return refuse_login(ReasonCode::kServerUnavailable, "the authentication backend did not answer", {});
+  }
+  if (outcome.verdict != auth::Verdict::kAllow) {
+    return refuse_login(ReasonCode::kBadUserNameOrPassword, "bad user name or password",
+                        authenticator.failed(address_, now));
+  }
+  if (username && outcome.credential != 0) {
+    server().log().log(core::LogType::kDebug, core::str_cat("Password of user '", *username, "' from ", address_,
+                                                            outcome.cached ? " verified (cached)" : " verified"));
+    authenticator.succeeded(address_);
+    login_ = std::make_unique<Login>(Login{*username, outcome.credential, false});
+  }
+  protocol::Packet packet = std::move(pending_login_->connect);
+  std::vector<std::uint8_t> rest = std::move(pending_login_->rest);
+  pending_login_.reset();
+  connect_engine(std::move(packet), std::move(username), now);
+  if (!rest.empty() && !consume(rest, now)) return;
+  if (readable_state() && !pending_login_ && !paused_) wait_readable();
+}
+
+void Connection::refuse_login(ReasonCode reason, std::string_view why, core::Duration delay) {
+  const auto& c = std::get<protocol::Connect>(pending_login_->connect.body);
+  server().log().log(
+      core::LogType::kNotice,
+      core::str_cat("Refused connection from ", address_, " as ", c.client_id, c.username ? " (user '" : "",
+                    c.username ? *c.username : std::string_view{}, c.username ? "')" : "", ": ", why));
+  auto answer = [this, reason] {
+    protocol::Connack refusal;
+    refusal.reason = reason;
+    pending_login_.reset();
+    send(refusal);  // 3.x gets the matching return code (4 or 5)
+    close_gracefully(false);
+  };
+  if (delay <= core::Duration::zero()) return answer();
+  // The refusal waits: guessing costs the guesser time, and no one else's.
+  pending_login_->timer.emplace(socket_.get_executor());
+  pending_login_->timer->expires_after(delay);
+  pending_login_->timer->async_wait([self = shared_from_this(), answer](const std::error_code& ec) {
+    if (!ec && self->pending_login_ && self->state_ == State::kAwaitingConnect) answer();
+  });
+}
+
+void Connection::revalidate(const auth::Authenticator& authenticator, const std::vector<Endpoint>& listeners) {
+  if (state_ != State::kConnected) return;
+  bool keep = true;
+  if (login_) {
+    keep = login_->certificate || authenticator.still_valid(login_->username, login_->credential);
+  } else {
+    const Endpoint* now = nullptr;
+    for (const Endpoint& e : listeners) {
+      if (e.same_socket(listener_->settings)) now = &e;
+    }
+    keep = (now != nullptr ? now : &listener_->settings)->allow_anonymous;
+  }
+  if (keep) return;
+  server().log().log(core::LogType::kNotice,
+                     core::str_cat("Disconnecting ", address_, login_ ? " (user '" : " (anonymous",
+                                   login_ ? login_->username : std::string(), login_ ? "')" : ")",
+                                   ": its login no longer stands after the reload"));
+  engine_lost(server().now());
+  close_from_engine(ReasonCode::kNotAuthorized);
+}
+
+}  // namespace roost::net

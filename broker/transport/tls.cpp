@@ -1,0 +1,239 @@
+#include "transport/tls.hpp"
+
+// options.h first: it carries the configuration the library was built with.
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+namespace roost::transport {
+
+const char* const kDefaultCiphers12 =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+const char* const kDefaultCiphers13 = "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256";
+
+namespace {
+
+std::string describe(int code) {
+  char buf[WOLFSSL_MAX_ERROR_SZ] = {};
+  wolfSSL_ERR_error_string_n(static_cast<unsigned long>(code), buf, sizeof buf);
+  return buf;
+}
+
+int password_callback(char* buffer, int size, int, void* userdata) {
+  const auto* password = static_cast<const std::string*>(userdata);
+  if (password == nullptr || size <= 0) return 0;
+  const int n = std::min(size - 1, static_cast<int>(password->size()));
+  std::memcpy(buffer, password->data(), static_cast<std::size_t>(n));
+  buffer[n] = '\0';
+  return n;
+}
+
+}  // namespace
+
+void init_tls() {
+  static std::once_flag once;
+  std::call_once(once, [] { wolfSSL_Init(); });
+}
+
+TlsContext::TlsContext(const TlsSettings& s) : settings_(s) {
+  init_tls();
+  ctx_ = wolfSSL_CTX_new(wolfSSLv23_server_method());
+  if (ctx_ == nullptr) throw std::runtime_error("TLS: cannot create a context");
+  auto fail = [this](const std::string& what) {
+    wolfSSL_CTX_free(ctx_);
+    ctx_ = nullptr;
+    throw std::runtime_error(what);
+  };
+  int min_version = WOLFSSL_TLSV1_2;
+  if (s.tls_version == "tlsv1.3") {
+    min_version = WOLFSSL_TLSV1_3;
+  } else if (s.tls_version != "tlsv1.2") {
+    fail("tls_version must be \"tlsv1.2\" or \"tlsv1.3\", not \"" + s.tls_version + "\"");
+  }
+  if (wolfSSL_CTX_SetMinVersion(ctx_, min_version) != WOLFSSL_SUCCESS) fail("TLS: cannot set the minimum version");
+  // Only the listed suites are enabled: this is what keeps RC4 and NULL out.
+  // TLS 1.3 suites first: wolfSSL picks in the server's order, and a client
+  // offering both versions must not be answered with a TLS 1.2 suite in a
+  // TLS 1.3 handshake (wolfSSL then fails it as a version error).
+  const std::string ciphers = (s.ciphers_tls13.empty() ? std::string(kDefaultCiphers13) : s.ciphers_tls13) + ":" +
+                              (s.ciphers.empty() ? std::string(kDefaultCiphers12) : s.ciphers);
+  if (wolfSSL_CTX_set_cipher_list(ctx_, ciphers.c_str()) != WOLFSSL_SUCCESS) {
+    fail("ciphers: wolfSSL knows none of \"" + ciphers + "\"");
+  }
+  if (!settings_.keyfile_password.empty()) {
+    wolfSSL_CTX_set_default_passwd_cb(ctx_, password_callback);
+    wolfSSL_CTX_set_default_passwd_cb_userdata(ctx_, &settings_.keyfile_password);
+  }
+  if (s.certfile.empty() || s.keyfile.empty()) fail("a TLS listener needs certfile and keyfile");
+  if (int rc = wolfSSL_CTX_use_certificate_chain_file(ctx_, s.certfile.c_str()); rc != WOLFSSL_SUCCESS) {
+    fail("certfile " + s.certfile + ": cannot load the certificate (" + describe(rc) + ")");
+  }
+  if (int rc = wolfSSL_CTX_use_PrivateKey_file(ctx_, s.keyfile.c_str(), WOLFSSL_FILETYPE_PEM); rc != WOLFSSL_SUCCESS) {
+    fail("keyfile " + s.keyfile + ": cannot load the private key (" + describe(rc) +
+         (s.keyfile_password.empty() ? "; if it is encrypted, set keyfile_password)" : ")"));
+  }
+  if (wolfSSL_CTX_check_private_key(ctx_) != WOLFSSL_SUCCESS) {
+    fail("keyfile " + s.keyfile + " does not belong to the certificate in " + s.certfile);
+  }
+  const bool verify = s.require_certificate || s.use_identity_as_username || s.use_subject_as_username;
+  if (!s.cafile.empty() || !s.capath.empty()) {
+    const int rc = wolfSSL_CTX_load_verify_locations(ctx_, s.cafile.empty() ? nullptr : s.cafile.c_str(),
+                                                     s.capath.empty() ? nullptr : s.capath.c_str());
+    if (rc != WOLFSSL_SUCCESS) fail("cafile/capath: cannot load the CA certificates (" + describe(rc) + ")");
+  } else if (verify) {
+    fail("require_certificate needs cafile or capath (the CAs that sign client certificates)");
+  }
+  wolfSSL_CTX_set_verify(ctx_, verify ? WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT : WOLFSSL_VERIFY_NONE,
+                         nullptr);
+  wolfSSL_CTX_SetIORecv(ctx_, &TlsSession::on_receive);
+  wolfSSL_CTX_SetIOSend(ctx_, &TlsSession::on_send);
+}
+
+TlsContext::~TlsContext() {
+  if (ctx_ != nullptr) wolfSSL_CTX_free(ctx_);
+}
+
+void ByteQueue::append(core::ByteView bytes) {
+  if (head_ != 0 && head_ == data_.size()) {
+    data_.clear();
+    head_ = 0;
+  }
+  data_.insert(data_.end(), bytes.begin(), bytes.end());
+}
+
+void ByteQueue::consume(std::size_t n) noexcept {
+  head_ += std::min(n, size());
+  if (head_ == data_.size()) {
+    data_.clear();
+    head_ = 0;
+    if (data_.capacity() > 64 * 1024) std::vector<std::uint8_t>().swap(data_);  // a burst is over
+  } else if (head_ > 64 * 1024 && head_ * 2 > data_.size()) {
+    data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+}
+
+TlsSession::TlsSession(std::shared_ptr<const TlsContext> context) : context_(std::move(context)) {
+  ssl_ = wolfSSL_new(context_->get());
+  if (ssl_ == nullptr) throw std::runtime_error("TLS: cannot create a session");
+  wolfSSL_SetIOReadCtx(ssl_, this);
+  wolfSSL_SetIOWriteCtx(ssl_, this);
+  // ALPN "mqtt" when the client offers it; clients that offer none or
+  // others still connect [MQTT 5.0 4.2 leaves ALPN optional].
+  char alpn[] = "mqtt";
+  wolfSSL_UseALPN(ssl_, alpn, sizeof alpn - 1, WOLFSSL_ALPN_CONTINUE_ON_MISMATCH);
+}
+
+TlsSession::~TlsSession() {
+  if (ssl_ != nullptr) wolfSSL_free(ssl_);
+}
+
+int TlsSession::on_receive(WOLFSSL*, char* buffer, int size, void* self) {
+  auto& s = *static_cast<TlsSession*>(self);
+  if (s.input_.empty()) return WOLFSSL_CBIO_ERR_WANT_READ;
+  const std::size_t n = std::min(s.input_.size(), static_cast<std::size_t>(size));
+  std::memcpy(buffer, s.input_.data(), n);
+  s.input_ = s.input_.subspan(n);
+  return static_cast<int>(n);
+}
+
+int TlsSession::on_send(WOLFSSL*, char* buffer, int size, void* self) {
+  auto& s = *static_cast<TlsSession*>(self);
+  s.output_.append(core::ByteView(reinterpret_cast<const std::uint8_t*>(buffer), static_cast<std::size_t>(size)));
+  return size;
+}
+
+bool TlsSession::fail(int rc) {
+  const int code = wolfSSL_get_error(ssl_, rc);
+  if (code == WOLFSSL_ERROR_WANT_READ || code == WOLFSSL_ERROR_WANT_WRITE) return true;
+  if (code == WOLFSSL_ERROR_ZERO_RETURN) {
+    closed_ = true;
+    return false;
+  }
+  error_ = describe(code);
+  return false;
+}
+
+bool TlsSession::read(core::ByteView cipher, std::vector<std::uint8_t>& plain) {
+  input_ = cipher;
+  while (!established_) {
+    const std::size_t before = input_.size();
+    const int rc = wolfSSL_accept(ssl_);
+    if (rc == WOLFSSL_SUCCESS) {
+      established_ = true;
+      break;
+    }
+    if (!fail(rc)) return false;
+    if (input_.empty()) return true;  // more handshake bytes to come
+    if (input_.size() == before) {
+      error_ = "TLS handshake made no progress";
+      return false;
+    }
+  }
+  std::uint8_t chunk[16 * 1024];
+  while (true) {
+    const int n = wolfSSL_read(ssl_, chunk, sizeof chunk);
+    if (n > 0) {
+      plain.insert(plain.end(), chunk, chunk + n);
+      continue;
+    }
+    if (!fail(n)) return false;
+    return true;  // wants more bytes: every byte given was taken
+  }
+}
+
+bool TlsSession::write(core::ByteView plain) {
+  while (!plain.empty()) {
+    const int size = static_cast<int>(std::min<std::size_t>(plain.size(), 16 * 1024));
+    const int n = wolfSSL_write(ssl_, plain.data(), size);
+    if (n <= 0) {
+      const int code = wolfSSL_get_error(ssl_, n);
+      error_ = describe(code);
+      return false;
+    }
+    plain = plain.subspan(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void TlsSession::shutdown() {
+  if (established_ && !closed_) wolfSSL_shutdown(ssl_);
+}
+
+std::string TlsSession::version() const { return established_ ? wolfSSL_get_version(ssl_) : ""; }
+
+std::string TlsSession::alpn() const {
+  char* name = nullptr;
+  unsigned short size = 0;
+  if (wolfSSL_ALPN_GetProtocol(ssl_, &name, &size) != WOLFSSL_SUCCESS || name == nullptr) return {};
+  return std::string(name, size);
+}
+
+std::optional<std::string> TlsSession::peer_common_name() const {
+  WOLFSSL_X509* cert = wolfSSL_get_peer_certificate(ssl_);
+  if (cert == nullptr) return std::nullopt;
+  char cn[256] = {};
+  const int n = wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  wolfSSL_X509_free(cert);
+  if (n <= 0) return std::nullopt;
+  return std::string(cn, static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> TlsSession::peer_subject() const {
+  WOLFSSL_X509* cert = wolfSSL_get_peer_certificate(ssl_);
+  if (cert == nullptr) return std::nullopt;
+  char* subject = wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(cert), nullptr, 0);
+  wolfSSL_X509_free(cert);
+  if (subject == nullptr) return std::nullopt;
+  std::string out(subject);
+  XFREE(subject, nullptr, DYNAMIC_TYPE_OPENSSL);
+  return out;
+}
+
+}  // namespace roost::transport

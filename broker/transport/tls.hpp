@@ -1,0 +1,106 @@
+#pragma once
+// TLS through wolfSSL, sans-I/O: a TlsSession is fed the bytes read from
+// the socket and hands back plaintext; what it has to send (handshake,
+// records, alerts) collects in an output buffer the connection writes. No
+// socket, no thread, no blocking: a handshake costs only its own CPU.
+//
+// A TlsContext is one listener's certificates and policy, built whole from
+// TlsSettings (or not at all, with a message saying why). A reload builds a
+// new one; sessions keep the context they started with.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "transport/tls_settings.hpp"
+
+struct WOLFSSL_CTX;
+struct WOLFSSL;
+
+namespace roost::transport {
+
+// Initialises wolfSSL once per process (thread-safe).
+void init_tls();
+
+// Roost's TLS 1.2 cipher list when none is configured: forward-secret AEAD
+// suites only (Debian's wolfSSL would otherwise also offer RC4 and NULL).
+extern const char* const kDefaultCiphers12;
+extern const char* const kDefaultCiphers13;
+
+class TlsContext {
+ public:
+  // Throws std::runtime_error naming the file or setting at fault.
+  explicit TlsContext(const TlsSettings& settings);
+  ~TlsContext();
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+
+  WOLFSSL_CTX* get() const noexcept { return ctx_; }
+  const TlsSettings& settings() const noexcept { return settings_; }
+
+ private:
+  TlsSettings settings_;
+  WOLFSSL_CTX* ctx_ = nullptr;
+};
+
+// A growable byte buffer read from the front (what waits for the socket).
+class ByteQueue {
+ public:
+  void append(core::ByteView bytes);
+  core::ByteView front() const noexcept { return {data_.data() + head_, data_.size() - head_}; }
+  void consume(std::size_t n) noexcept;
+  std::size_t size() const noexcept { return data_.size() - head_; }
+  bool empty() const noexcept { return size() == 0; }
+
+ private:
+  std::vector<std::uint8_t> data_;
+  std::size_t head_ = 0;
+};
+
+class TlsSession {
+ public:
+  explicit TlsSession(std::shared_ptr<const TlsContext> context);
+  ~TlsSession();
+  TlsSession(const TlsSession&) = delete;
+  TlsSession& operator=(const TlsSession&) = delete;
+
+  // Bytes from the peer. Plaintext is appended to `plain`; handshake
+  // messages to send go to output(). False on a fatal error (error() says
+  // which) or when the peer closed the TLS session (closed()).
+  bool read(core::ByteView cipher, std::vector<std::uint8_t>& plain);
+  // Encrypts `plain` into output(). False on a fatal error.
+  bool write(core::ByteView plain);
+  // Queues close_notify.
+  void shutdown();
+
+  ByteQueue& output() noexcept { return output_; }
+  bool established() const noexcept { return established_; }
+  bool closed() const noexcept { return closed_; }
+  const std::string& error() const noexcept { return error_; }
+  // The negotiated version ("TLSv1.3") and ALPN protocol, once established.
+  std::string version() const;
+  std::string alpn() const;
+  // The client certificate's Common Name and its whole subject ("/CN=.../O=..."), when one was verified.
+  std::optional<std::string> peer_common_name() const;
+  std::optional<std::string> peer_subject() const;
+
+  // wolfSSL's I/O callbacks (memory, not sockets); `self` is the session.
+  static int on_receive(WOLFSSL* ssl, char* buffer, int size, void* self);
+  static int on_send(WOLFSSL* ssl, char* buffer, int size, void* self);
+
+ private:
+  bool fail(int rc);
+
+  std::shared_ptr<const TlsContext> context_;
+  WOLFSSL* ssl_ = nullptr;
+  core::ByteView input_;
+  ByteQueue output_;
+  bool established_ = false;
+  bool closed_ = false;
+  std::string error_;
+};
+
+}  // namespace roost::transport

@@ -1,0 +1,196 @@
+// Authorization in the engine: what the grants of each client let through
+// on PUBLISH, SUBSCRIBE, delivery, retained messages and wills, and what a
+// new set of rules does to sessions that already exist.
+
+#include "auth/acl.hpp"
+#include "engine_test_util.hpp"
+
+namespace roost::engine::test {
+namespace {
+
+class AuthorizeTest : public EngineTest {
+ protected:
+  void rules(std::string_view text) {
+    auto acl = auth::Acl::parse(text, "acl");
+    ASSERT_TRUE(acl) << acl.error();
+    engine().set_authorizer(std::make_shared<auth::Acl>(std::move(*acl)));
+  }
+  ConnectionId login(const std::string& client_id, const std::string& user, ProtocolVersion v = ProtocolVersion::kV5,
+                     std::optional<protocol::Will> will = std::nullopt, bool clean = true) {
+    const auto c = static_cast<ConnectionId>(next_connection_++);
+    outbox_.versions[c] = v;
+    protocol::Connect connect;
+    connect.version = v;
+    connect.client_id = client_id;
+    connect.clean_start = clean;
+    if (!clean && v == ProtocolVersion::kV5) connect.properties.session_expiry_interval = 3600;
+    connect.will = will;
+    engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", user, false}, now_);
+    auto& packets = outbox_.connections[c].packets;
+    EXPECT_EQ(std::get<protocol::Connack>(packets.at(0).body).reason, ReasonCode::kSuccess);
+    packets.erase(packets.begin());  // what a resumed session is sent stays for the test
+    return c;
+  }
+  ReasonCode suback(ConnectionId c) {
+    const auto packets = outbox_.take(c);
+    EXPECT_FALSE(packets.empty());
+    return std::get<protocol::Suback>(packets.front().body).reason_codes.at(0);
+  }
+  static constexpr std::string_view kRules =
+      "user alice\n"
+      "topic readwrite home/#\n"
+      "topic deny home/secret\n"
+      "topic read $SYS/#\n"
+      "user bob\n"
+      "topic read home/kitchen\n"
+      "topic write home/bob\n"
+      "topic write wills/bob\n";
+};
+
+TEST_F(AuthorizeTest, ADeniedPublishIsAcknowledgedWithNotAuthorizedAndGoesNowhere) {
+  rules(kRules);
+  const auto alice = login("a", "alice");
+  subscribe(alice, "home/#", QoS::k1);
+  outbox_.take(alice);
+  const auto bob = login("b", "bob");
+  publish(bob, "home/kitchen", "no", QoS::k1);  // bob may only read it
+  const auto acks = outbox_.take(bob);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Puback>(acks[0].body).reason, ReasonCode::kNotAuthorized);
+  EXPECT_TRUE(publishes(outbox_.take(alice)).empty());
+  publish(bob, "home/bob", "yes", QoS::k1);
+  EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(bob).at(0).body).reason, ReasonCode::kSuccess);
+  EXPECT_EQ(publishes(outbox_.take(alice)).size(), 1u);
+  EXPECT_EQ(engine().stats().publish_denied, 1u);
+}
+
+TEST_F(AuthorizeTest, ThreeOneOneClientsGetAPlainAckForADeniedPublish) {
+  rules(kRules);
+  const auto bob = login("b", "bob", ProtocolVersion::kV311);
+  publish(bob, "elsewhere", "no", QoS::k2);
+  const auto acks = outbox_.take(bob);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Pubrec>(acks[0].body).reason, ReasonCode::kSuccess);
+}
+
+TEST_F(AuthorizeTest, ClientsNeverPublishOnSysEvenWithoutRules) {
+  const auto c = login("c", "anyone");
+  publish(c, "$SYS/broker/uptime", "forged", QoS::k1);
+  EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(c).at(0).body).reason, ReasonCode::kNotAuthorized);
+}
+
+TEST_F(AuthorizeTest, SubscriptionsAreRefusedPerFilterWithTheVersionsCode) {
+  rules(kRules);
+  const auto bob = login("b", "bob");
+  subscribe(bob, "garden/#", QoS::k1);
+  EXPECT_EQ(suback(bob), ReasonCode::kNotAuthorized);
+  subscribe(bob, "home/#", QoS::k1);  // reaches home/kitchen: granted, checked per message
+  EXPECT_EQ(suback(bob), ReasonCode::kGrantedQoS1);
+  const auto old = login("o", "bob", ProtocolVersion::kV311);
+  subscribe(old, "garden/#", QoS::k1);
+  const auto packets = outbox_.take(old);
+  // 3.1.1 has one failure code, 0x80.
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Suback>(packets[0].body).reason_codes.at(0), ReasonCode::kUnspecifiedError);
+  EXPECT_EQ(engine().stats().subscribe_denied, 2u);
+}
+
+TEST_F(AuthorizeTest, AThreeOneClientWhoseSubscriptionIsRefusedIsDisconnected) {
+  rules(kRules);
+  const auto c = login("old", "bob", ProtocolVersion::kV31);
+  subscribe(c, "garden/#", QoS::k0);
+  EXPECT_TRUE(outbox_.connections[c].closed);
+  EXPECT_EQ(engine().session_of(c), nullptr);
+}
+
+TEST_F(AuthorizeTest, AWideSubscriptionDeliversOnlyWhatTheUserMayRead) {
+  rules(kRules);
+  const auto bob = login("b", "bob");
+  subscribe(bob, "home/#", QoS::k0);
+  outbox_.take(bob);
+  const auto alice = login("a", "alice");
+  publish(alice, "home/kitchen", "1");
+  publish(alice, "home/hall", "2");
+  const auto got = publishes(outbox_.take(bob));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "home/kitchen");
+}
+
+TEST_F(AuthorizeTest, DenyCarvesOutOfAGrantForDeliveriesToo) {
+  rules(kRules);
+  const auto alice = login("a", "alice");
+  subscribe(alice, "home/#", QoS::k0);
+  outbox_.take(alice);
+  // The broker itself (say a will or $SYS) may publish where alice cannot read.
+  engine().publish_internal(Message::make("home/secret", core::as_bytes("s"), QoS::k0, false, now_), now_);
+  engine().publish_internal(Message::make("home/open", core::as_bytes("o"), QoS::k0, false, now_), now_);
+  const auto got = publishes(outbox_.take(alice));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "home/open");
+}
+
+TEST_F(AuthorizeTest, RetainedMessagesOnSubscribeAreFiltered) {
+  rules(kRules);
+  const auto alice = login("a", "alice");
+  publish(alice, "home/kitchen", "k", QoS::k0, true);
+  publish(alice, "home/hall", "h", QoS::k0, true);
+  const auto bob = login("b", "bob");
+  subscribe(bob, "home/+", QoS::k0);
+  const auto got = publishes(outbox_.take(bob));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "home/kitchen");
+  EXPECT_TRUE(got[0].retain);
+}
+
+TEST_F(AuthorizeTest, AWillOnATopicTheClientMayNotWriteIsNeverPublished) {
+  rules(std::string(kRules) + "user watcher\ntopic read #\n");
+  const auto watcher = login("w", "watcher");
+  subscribe(watcher, "#", QoS::k0);
+  outbox_.take(watcher);
+  protocol::Will denied;
+  denied.topic = "home/kitchen";
+  denied.payload = core::as_bytes(std::string_view("gone"));
+  const auto b1 = login("b1", "bob", ProtocolVersion::kV5, denied);
+  engine().connection_lost(b1, now_);
+  protocol::Will allowed = denied;
+  allowed.topic = "wills/bob";
+  const auto b2 = login("b2", "bob", ProtocolVersion::kV5, allowed);
+  engine().connection_lost(b2, now_);
+  const auto got = publishes(outbox_.take(watcher));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "wills/bob");
+}
+
+TEST_F(AuthorizeTest, NewRulesApplyToConnectedAndOfflineSessionsAtOnce) {
+  rules(kRules);
+  const auto bob = login("b", "bob", ProtocolVersion::kV5, std::nullopt, false);
+  subscribe(bob, "home/#", QoS::k1);
+  outbox_.take(bob);
+  engine().disconnect(bob, protocol::Disconnect{}, now_);  // offline, the session stays
+  // The new rules let bob read the hall as well.
+  rules(std::string(kRules) + "user bob\ntopic read home/hall\n");
+  const auto alice = login("a", "alice");
+  publish(alice, "home/hall", "queued", QoS::k1);
+  publish(alice, "home/attic", "not for bob", QoS::k1);
+  const auto back = login("b", "bob", ProtocolVersion::kV5, std::nullopt, false);
+  const auto got = publishes(outbox_.take(back));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "home/hall");
+  // Without an authorizer everything is allowed again.
+  engine().set_authorizer(nullptr);
+  publish(alice, "home/attic", "now yes", QoS::k1);
+  EXPECT_EQ(publishes(outbox_.take(back)).size(), 1u);
+}
+
+TEST_F(AuthorizeTest, UsernameAsClientIdReplacesTheClientId) {
+  const auto c = static_cast<ConnectionId>(next_connection_++);
+  protocol::Connect connect;
+  connect.client_id = "whatever";
+  engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", std::string("sensor-7"), true}, now_);
+  ASSERT_NE(engine().session_of(c), nullptr);
+  EXPECT_EQ(engine().session_of(c)->client_id(), "sensor-7");
+  EXPECT_EQ(*engine().session_of(c)->username(), "sensor-7");
+}
+
+}  // namespace
+}  // namespace roost::engine::test
