@@ -263,7 +263,6 @@ void Connection::shut_down() { close_from_engine(ReasonCode::kServerShuttingDown
 void Connection::close_gracefully(bool tell_engine) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   if (tell_engine) engine_lost(server().now());
-  if (stack_) stack_->close();
   // Reading stops (the pending wait finds the state closing); queued output
   // drains, then the socket closes. cancel() would abort the write too.
   state_ = State::kClosing;

@@ -138,7 +138,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool flush_scheduled_ = false;
   bool reading_ = false;
   bool paused_ = false;
-  bool deferred_ = false;  // waiting for the engine to catch up (Worker::defer)
+  bool deferred_ = false;      // waiting for the engine to catch up (Worker::defer)
+  bool stack_closed_ = false;  // the WebSocket close frame / TLS close_notify is queued
 
   // A CONNECT waiting for its login to be checked, and the bytes that came
   // after it (replayed once the login is through). Null when none.

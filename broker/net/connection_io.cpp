@@ -63,6 +63,12 @@ void Connection::on_readable() {
       plain.clear();
       const transport::Stack::Status status = stack_->read(input, plain);
       if (!stack_->output().empty()) schedule_flush();  // handshake answers, pongs
+      // What came before a close (a last PUBLISH and DISCONNECT, then
+      // close_notify in one read) is taken first.
+      if (!plain.empty() && status != transport::Stack::Status::kError) {
+        last_activity_ = now;
+        if (!consume(plain, now)) return;
+      }
       if (status != transport::Stack::Status::kOk) {
         if (status == transport::Stack::Status::kError || worker_.settings().connection_messages) {
           server().log().log(core::LogType::kNotice,
@@ -72,8 +78,6 @@ void Connection::on_readable() {
         if (status == transport::Stack::Status::kError) return close_now();
         return close_gracefully(true);
       }
-      if (!plain.empty()) last_activity_ = now;
-      if (!consume(plain, now)) return;
     } else {
       last_activity_ = now;
       if (!consume(input, now)) return;
@@ -183,6 +187,11 @@ void Connection::flush_stack() {
       }
       output_->queue.consume(total);
     }
+  }
+  // Closing: the layers' goodbyes go after the last MQTT bytes.
+  if (state_ == State::kClosing && !stack_closed_ && (!output_ || output_->queue.empty())) {
+    stack_->close();
+    stack_closed_ = true;
   }
   transport::ByteQueue& out = stack_->output();
   if (out.empty()) {

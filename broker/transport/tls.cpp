@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
@@ -32,6 +33,63 @@ int password_callback(char* buffer, int size, int, void* userdata) {
   std::memcpy(buffer, password->data(), static_cast<std::size_t>(n));
   buffer[n] = '\0';
   return n;
+}
+
+// Buffers between the two ends of the self-test handshake.
+struct Pipe {
+  std::vector<std::uint8_t> bytes;
+};
+
+int pipe_receive(WOLFSSL*, char* buffer, int size, void* ctx) {
+  auto& p = *static_cast<Pipe*>(ctx);
+  if (p.bytes.empty()) return WOLFSSL_CBIO_ERR_WANT_READ;
+  const std::size_t n = std::min(p.bytes.size(), static_cast<std::size_t>(size));
+  std::memcpy(buffer, p.bytes.data(), n);
+  p.bytes.erase(p.bytes.begin(), p.bytes.begin() + static_cast<std::ptrdiff_t>(n));
+  return static_cast<int>(n);
+}
+
+int pipe_send(WOLFSSL*, char* buffer, int size, void* ctx) {
+  auto& p = *static_cast<Pipe*>(ctx);
+  p.bytes.insert(p.bytes.end(), buffer, buffer + size);
+  return size;
+}
+
+// A handshake in memory between a server session of `server` and a client
+// that checks nothing: it fails when the key does not belong to the
+// certificate (wolfSSL's own check misses that for some key types).
+bool self_test(WOLFSSL_CTX* server, std::string& error) {
+  WOLFSSL_CTX* client_ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
+  if (client_ctx == nullptr) return true;  // cannot test: the first real client will tell
+  wolfSSL_CTX_set_verify(client_ctx, WOLFSSL_VERIFY_NONE, nullptr);
+  wolfSSL_CTX_SetIORecv(client_ctx, pipe_receive);
+  wolfSSL_CTX_SetIOSend(client_ctx, pipe_send);
+  WOLFSSL* client = wolfSSL_new(client_ctx);
+  WOLFSSL* srv = wolfSSL_new(server);
+  Pipe to_server;
+  Pipe to_client;
+  bool ok = client != nullptr && srv != nullptr;
+  if (ok) {
+    wolfSSL_SSLSetIORecv(srv, pipe_receive);
+    wolfSSL_SSLSetIOSend(srv, pipe_send);
+    wolfSSL_set_verify(srv, WOLFSSL_VERIFY_NONE, nullptr);  // no client certificate for the test
+    wolfSSL_SetIOReadCtx(client, &to_client);
+    wolfSSL_SetIOWriteCtx(client, &to_server);
+    wolfSSL_SetIOReadCtx(srv, &to_server);
+    wolfSSL_SetIOWriteCtx(srv, &to_client);
+    bool client_done = false;
+    bool server_done = false;
+    for (int round = 0; round < 10 && !(client_done && server_done); ++round) {
+      client_done = client_done || wolfSSL_connect(client) == WOLFSSL_SUCCESS;
+      server_done = server_done || wolfSSL_accept(srv) == WOLFSSL_SUCCESS;
+    }
+    ok = client_done && server_done;
+    if (!ok) error = describe(wolfSSL_get_error(client, 0));
+  }
+  if (srv != nullptr) wolfSSL_free(srv);
+  if (client != nullptr) wolfSSL_free(client);
+  wolfSSL_CTX_free(client_ctx);
+  return ok;
 }
 
 }  // namespace
@@ -78,8 +136,10 @@ TlsContext::TlsContext(const TlsSettings& s) : settings_(s) {
     fail("keyfile " + s.keyfile + ": cannot load the private key (" + describe(rc) +
          (s.keyfile_password.empty() ? "; if it is encrypted, set keyfile_password)" : ")"));
   }
-  if (wolfSSL_CTX_check_private_key(ctx_) != WOLFSSL_SUCCESS) {
-    fail("keyfile " + s.keyfile + " does not belong to the certificate in " + s.certfile);
+  std::string why;
+  if (wolfSSL_CTX_check_private_key(ctx_) != WOLFSSL_SUCCESS || !self_test(ctx_, why)) {
+    fail("keyfile " + s.keyfile + " does not belong to the certificate in " + s.certfile +
+         (why.empty() ? "" : " (a test handshake failed: " + why + ")"));
   }
   const bool verify = s.require_certificate || s.use_identity_as_username || s.use_subject_as_username;
   if (!s.cafile.empty() || !s.capath.empty()) {

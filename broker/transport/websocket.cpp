@@ -143,6 +143,10 @@ WsSession::Status WsSession::handshake(core::ByteView& in, std::vector<std::uint
   const std::size_t before = head_.size();
   const std::size_t room = limits_.max_header_bytes + 4 > before ? limits_.max_header_bytes + 4 - before : 0;
   head_.append(chars.substr(0, std::min(chars.size(), room)));
+  if (head_.size() >= 4 && !head_.starts_with("GET ")) {
+    // MQTT (or anything else) sent to a WebSocket port: say so at once.
+    return refuse("400 Bad Request", "this port speaks MQTT over WebSocket: send an Upgrade: websocket request", reply);
+  }
   const std::size_t end = head_.find("\r\n\r\n", before < 3 ? 0 : before - 3);
   if (end == std::string::npos) {
     in = {};

@@ -97,6 +97,15 @@ class Broker:
         self.dir.cleanup()
 
 
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """A CA, server and client certificates from scripts/make-test-certs (once per run)."""
+    directory = tmp_path_factory.mktemp("certs")
+    subprocess.run([os.path.join(ROOT, "scripts", "make-test-certs"), str(directory)], check=True,
+                   capture_output=True, timeout=60)
+    return directory
+
+
 @pytest.fixture
 def broker():
     b = Broker().start()

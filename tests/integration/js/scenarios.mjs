@@ -1,5 +1,7 @@
 // MQTT.js 5 against Roost: one scenario per run, chosen by name.
-//   node scenarios.mjs PORT SCENARIO
+//   node scenarios.mjs PORT SCENARIO [URL]
+// URL defaults to mqtt://127.0.0.1:PORT; ws://, wss:// and mqtts:// run the
+// same scenario over WebSocket or TLS (the CA comes from NODE_EXTRA_CA_CERTS).
 // Prints "ok" and exits 0 when every check of the scenario holds; otherwise
 // prints what differed and exits 1. A scenario never runs longer than 10 s.
 
@@ -7,7 +9,7 @@ import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 
 const [port, scenarioName] = [Number(process.argv[2]), process.argv[3]];
-const url = `mqtt://127.0.0.1:${port}`;
+const url = process.argv[4] ?? `mqtt://127.0.0.1:${port}`;
 const clients = [];
 
 function connect(options) {
