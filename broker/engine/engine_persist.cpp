@@ -105,6 +105,7 @@ void Engine::sync_session(Session& session, core::TimePoint now) {
   e.number = session.expiry_interval;
   e.flag = session.online();
   e.time = now;
+  if (const std::string* user = session.username()) e.username = *user;
   if (session.persisted()) return;
   // Newly durable (a new session, or one taken over by a connection that
   // keeps it): everything it holds goes with it.
@@ -168,6 +169,11 @@ void Engine::restore(RestoredState state, core::TimePoint now) {
     next_session_id_ = std::max(next_session_id_, static_cast<std::uint64_t>(r.id) + 1);
     s.expiry_interval = r.expiry_interval;
     s.set_persisted(true);
+    // Its user, so the ACL (set_authorizer(), at start) applies while it is offline.
+    if (r.username) {
+      s.auth = std::make_unique<ClientAuth>();
+      s.auth->username = std::move(r.username);
+    }
     for (auto& [filter, options] : r.subscriptions) {
       subscriptions_.add(filter, &s, options);
       s.subscriptions.emplace(std::move(filter), options);

@@ -8,6 +8,7 @@
 // store never commits half of one operation.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ namespace roost::engine {
 
 struct PersistEvent {
   enum class Kind : std::uint8_t {
-    kSessionPut,          // session, text = client id, number = expiry, flag = online, time
+    kSessionPut,          // session, text = client id, number = expiry, flag = online, time, username
     kSessionDelete,       // session (with everything it holds)
     kSubscriptionPut,     // session, text = filter, options
     kSubscriptionDelete,  // session, text = filter
@@ -38,6 +39,7 @@ struct PersistEvent {
   std::uint32_t number = 0;
   core::TimePoint time{};
   std::string text;
+  std::optional<std::string> username;  // kSessionPut: who logged in last (for the ACL after a restart)
   SubscriptionOptions options;
   Outgoing entry;
 };
@@ -56,6 +58,7 @@ class Persistence {
 struct RestoredSession {
   SessionId id = SessionId::kBroker;
   std::string client_id;
+  std::optional<std::string> username;  // as it last logged in
   std::uint32_t expiry_interval = 0;
   core::TimePoint offline_since{};
   std::vector<std::pair<std::string, SubscriptionOptions>> subscriptions;

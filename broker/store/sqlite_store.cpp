@@ -43,6 +43,8 @@ constexpr const char* kMigrations[] = {
     "CREATE TABLE incoming(session INTEGER NOT NULL, packet_id INTEGER NOT NULL,"
     " PRIMARY KEY(session, packet_id)) WITHOUT ROWID;"
     "CREATE TABLE wills(session INTEGER PRIMARY KEY, message INTEGER NOT NULL, due_at INTEGER NOT NULL);",
+    // 1 -> 2: the user a session logged in as (NULL: anonymous), for the ACL after a restart
+    "ALTER TABLE sessions ADD COLUMN username BLOB;",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -278,7 +280,8 @@ void SqliteStore::prepare() {
   insert_message_ =
       make("INSERT INTO messages(topic, payload, properties, qos, retain, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   delete_message_ = make("DELETE FROM messages WHERE id = ?1");
-  put_session_ = make("INSERT OR REPLACE INTO sessions(id, client_id, expiry, offline_since) VALUES(?1, ?2, ?3, ?4)");
+  put_session_ = make(
+      "INSERT OR REPLACE INTO sessions(id, client_id, expiry, offline_since, username) VALUES(?1, ?2, ?3, ?4, ?5)");
   delete_session_[0] = make("DELETE FROM subscriptions WHERE session = ?1");
   delete_session_[1] = make("DELETE FROM entries WHERE session = ?1");
   delete_session_[2] = make("DELETE FROM incoming WHERE session = ?1");
@@ -613,6 +616,11 @@ void SqliteStore::apply_coalesced(std::vector<PersistEvent>& batch) {
       put_session_->bind_null(4);  // online: offline from whenever Roost next starts
     } else {
       put_session_->bind(4, wall_ms(e.time));
+    }
+    if (e.username) {
+      put_session_->bind(5, std::string_view(*e.username));
+    } else {
+      put_session_->bind_null(5);
     }
     put_session_->run();
   }

@@ -28,7 +28,7 @@ struct sqlite3_stmt;
 namespace roost::store {
 
 // The schema this build writes; older ones are migrated on open.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 enum class Durability : std::uint8_t {
   kPeriodic,  // commit every flush_interval

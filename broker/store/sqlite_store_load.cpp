@@ -76,7 +76,7 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
     });
     std::unordered_map<std::uint64_t, std::size_t> index;  // live session id -> position in state.sessions
     std::unordered_map<std::uint64_t, bool> expired;       // expired session ids
-    query("SELECT id, client_id, expiry, offline_since FROM sessions ORDER BY id", [&](sqlite3_stmt* s) {
+    query("SELECT id, client_id, expiry, offline_since, username FROM sessions ORDER BY id", [&](sqlite3_stmt* s) {
       const auto id = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
       state.next_session_id = std::max(state.next_session_id, id + 1);
       const auto expiry = static_cast<std::uint32_t>(sqlite3_column_int64(s, 2));
@@ -90,6 +90,7 @@ engine::RestoredState SqliteStore::load(core::TimePoint now) {
       engine::RestoredSession r;
       r.id = static_cast<SessionId>(id);
       r.client_id = std::string(blob(s, 1));
+      if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.username = std::string(blob(s, 4));
       r.expiry_interval = expiry;
       r.offline_since = steady_of(offline_ms, now);
       r.was_online = was_online;

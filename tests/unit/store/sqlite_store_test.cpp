@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <sstream>
 
+#include "auth/acl.hpp"
 #include "engine/engine_test_util.hpp"
 
 namespace roost::store {
@@ -339,15 +340,41 @@ TEST_F(StoreTest, ADatabaseOfANewerSchemaIsRefusedAndLeftAlone) {
     SqliteStore store(settings_, core::Logger());
     FAIL() << "a newer schema was opened";
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("newer Roost (schema 99; this one knows up to 1)"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("newer Roost (schema 99; this one knows up to 2)"), std::string::npos);
   }
   EXPECT_EQ(read_file(db()), before);
 }
 
+TEST_F(StoreTest, AnOfflineSessionKeepsItsUserAndSoItsAclAcrossARestart) {
+  auto acl = auth::Acl::parse("topic write #\nuser reader\ntopic read open/#\n", "acl");
+  ASSERT_TRUE(acl);
+  const auto rules = std::make_shared<auth::Acl>(std::move(*acl));
+  engine().set_authorizer(rules);
+  protocol::Connect connect;
+  connect.client_id = "reader-client";
+  connect.clean_start = false;
+  connect.properties.session_expiry_interval = 3600;
+  const auto c = static_cast<core::ConnectionId>(next_connection_++);
+  engine().connect(c, as_packet(connect), engine::ClientInfo{"x", std::string("reader"), false}, now_);
+  subscribe(c, "#", QoS::k1);  // granted, each message checked
+  engine().disconnect(c, protocol::Disconnect{}, now_);
+  ASSERT_TRUE(store_->flush_now());
+  restart();
+  engine().set_authorizer(rules);  // as the broker does once restored
+  ASSERT_NE(engine().find_session("reader-client")->username(), nullptr);
+  const auto pub = connected("pub");
+  publish(pub, "open/1", "for the reader", QoS::k1);
+  publish(pub, "closed/1", "not for the reader", QoS::k1);
+  const auto back = static_cast<core::ConnectionId>(next_connection_++);
+  engine().connect(back, as_packet(connect), engine::ClientInfo{"x", std::string("reader"), false}, now_);
+  const auto got = publishes(outbox_.take(back));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "open/1");
+}
+
 TEST_F(StoreTest, EveryEarlierSchemaLoads) {
-  // Schema 1 is the only earlier (and current) one so far; each new schema
-  // adds its frozen fixture here.
-  for (const int version : {1}) {
+  // Each new schema adds its frozen fixture here.
+  for (const int version : {1, 2}) {
     store_.reset();
     engine().set_persistence(nullptr);
     fs::remove(db());
@@ -360,6 +387,14 @@ TEST_F(StoreTest, EveryEarlierSchemaLoads) {
     sqlite3_close(conn);
     restart();
     ASSERT_NE(engine().find_session("old-client"), nullptr) << "schema " << version;
+    // Schema 2 keeps who the session logged in as; schema 1 knew no users.
+    const std::string* user = engine().find_session("old-client")->username();
+    if (version >= 2) {
+      ASSERT_NE(user, nullptr);
+      EXPECT_EQ(*user, "old-user");
+    } else {
+      EXPECT_EQ(user, nullptr);
+    }
     EXPECT_EQ(engine().retained().size(), 1u);
     const auto c = connect("old-client", protocol::ProtocolVersion::kV5, false, 3600);
     const auto got_packets = outbox_.take(c);
