@@ -14,6 +14,11 @@
 //       may run as separate calls with the same --id)
 //   roost_loadgen --port P --scenario retained-updates --qos 0|1|2 [--topics 100]
 //       (one publisher replacing retained messages on `topics` topics)
+//   roost_loadgen --port P --scenario connect [--seconds 5] [--threads 4]
+//       (`threads` threads each connecting, CONNECT/CONNACK, DISCONNECT and
+//       closing, over and over: connections set up per second)
+// Every scenario speaks TLS with --tls CAFILE (the server certificate is
+// checked against CAFILE; no client certificate).
 //
 // Prints one JSON object per run on stdout.
 
@@ -32,8 +37,11 @@
 #include <string>
 #include <sys/socket.h>
 #include <thread>
+#include <poll.h>
 #include <unistd.h>
 #include <vector>
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
 
 #include "protocol/decoder.hpp"
 #include "protocol/encoder.hpp"
@@ -48,6 +56,9 @@ std::uint64_t now_ns() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
 }
 
+// Set by --tls: every client speaks TLS through it.
+WOLFSSL_CTX* g_tls = nullptr;
+
 struct Options {
   int port = 1883;
   std::string scenario = "fan-in";
@@ -57,6 +68,7 @@ struct Options {
   std::size_t payload = 64;
   std::size_t window = 100;  // QoS 1/2 messages in flight per publisher
   int connections = 10000;
+  int threads = 4;  // connect: threads connecting at once
   int messages = 100000;
   int topics = 100;            // retained-updates: topics the publisher rotates over
   std::string phase = "both";  // offline: fill, drain or both
@@ -78,6 +90,13 @@ class Client {
     }
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (g_tls != nullptr) {
+      ssl_ = wolfSSL_new(g_tls);
+      wolfSSL_set_fd(ssl_, fd_);
+      if (wolfSSL_connect(ssl_) != WOLFSSL_SUCCESS) {
+        throw std::runtime_error("TLS handshake failed: " + std::to_string(wolfSSL_get_error(ssl_, 0)));
+      }
+    }
     decoder_.set_version(ProtocolVersion::kV311);
     Connect c;
     c.version = ProtocolVersion::kV311;
@@ -88,7 +107,10 @@ class Client {
     Packet p;
     if (!read(p) || type_of(p.body) != PacketType::kConnack) throw std::runtime_error("no CONNACK");
   }
-  ~Client() { ::close(fd_); }
+  ~Client() {
+    if (ssl_ != nullptr) wolfSSL_free(ssl_);
+    ::close(fd_);
+  }
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
@@ -104,7 +126,9 @@ class Client {
     std::lock_guard lock(write_mutex_);
     std::size_t done = 0;
     while (done < out_.size()) {
-      const ssize_t n = ::send(fd_, out_.data() + done, out_.size() - done, MSG_NOSIGNAL);
+      const ssize_t n = ssl_ != nullptr
+                            ? wolfSSL_write(ssl_, out_.data() + done, static_cast<int>(out_.size() - done))
+                            : ::send(fd_, out_.data() + done, out_.size() - done, MSG_NOSIGNAL);
       if (n <= 0) throw std::runtime_error("send failed");
       done += static_cast<std::size_t>(n);
     }
@@ -131,7 +155,19 @@ class Client {
       }
       flush();  // acknowledgements queued while decoding leave together, before waiting
       std::uint8_t buf[65536];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      ssize_t n = 0;
+      if (ssl_ != nullptr) {
+        // One WOLFSSL object may not read and write at once from two
+        // threads: wait for bytes outside the lock, read under it.
+        if (wolfSSL_pending(ssl_) == 0) {
+          pollfd pfd{fd_, POLLIN, 0};
+          if (::poll(&pfd, 1, timeout_ms_) <= 0) return false;
+        }
+        std::lock_guard lock(write_mutex_);
+        n = wolfSSL_read(ssl_, buf, sizeof buf);
+      } else {
+        n = ::recv(fd_, buf, sizeof buf, 0);
+      }
       if (n <= 0) return false;
       pending_.insert(pending_.end(), buf, buf + n);
     }
@@ -141,6 +177,7 @@ class Client {
     tv.tv_sec = static_cast<long>(seconds);
     tv.tv_usec = static_cast<long>((seconds - static_cast<double>(tv.tv_sec)) * 1e6);
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    timeout_ms_ = static_cast<int>(seconds * 1000);
   }
   void subscribe(const std::string& filter, int qos) {
     Subscribe s;
@@ -156,6 +193,8 @@ class Client {
 
  private:
   int fd_ = -1;
+  WOLFSSL* ssl_ = nullptr;
+  int timeout_ms_ = -1;
   Decoder decoder_;
   std::vector<std::uint8_t> pending_;
   std::size_t consumed_ = 0;
@@ -478,6 +517,33 @@ void retained_updates(const Options& o) {
               o.topics, static_cast<unsigned long long>(sent), static_cast<double>(sent) / elapsed);
 }
 
+// `connections` threads connect and disconnect as fast as they can.
+void connect_rate(const Options& o) {
+  std::atomic<std::uint64_t> done{0};
+  std::atomic<std::uint64_t> failed{0};
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::uint64_t i = 0; Clock::now() < deadline; ++i) {
+        try {
+          Client c(o.port, "lg-conn-" + std::to_string(t) + "-" + std::to_string(i));
+          c.send(Disconnect{});
+          ++done;
+        } catch (const std::exception&) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("{\"scenario\":\"connect\",\"tls\":%s,\"connections\":%llu,\"failed\":%llu,\"per_s\":%.0f}\n",
+              g_tls != nullptr ? "true" : "false", static_cast<unsigned long long>(done.load()),
+              static_cast<unsigned long long>(failed.load()), static_cast<double>(done.load()) / elapsed);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -501,6 +567,8 @@ int main(int argc, char** argv) {
       o.window = static_cast<std::size_t>(std::stoul(v));
     else if (k == "--connections")
       o.connections = std::stoi(v);
+    else if (k == "--threads")
+      o.threads = std::max(1, std::stoi(v));
     else if (k == "--messages")
       o.messages = std::stoi(v);
     else if (k == "--phase")
@@ -509,7 +577,14 @@ int main(int argc, char** argv) {
       o.id = v;
     else if (k == "--topics")
       o.topics = std::max(1, std::stoi(v));
-    else {
+    else if (k == "--tls") {
+      wolfSSL_Init();
+      g_tls = wolfSSL_CTX_new(wolfSSLv23_client_method());
+      if (g_tls == nullptr || wolfSSL_CTX_load_verify_locations(g_tls, v.c_str(), nullptr) != WOLFSSL_SUCCESS) {
+        std::fprintf(stderr, "cannot load the CA %s\n", v.c_str());
+        return 2;
+      }
+    } else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
@@ -523,6 +598,8 @@ int main(int argc, char** argv) {
       offline(o);
     } else if (o.scenario == "retained-updates") {
       retained_updates(o);
+    } else if (o.scenario == "connect") {
+      connect_rate(o);
     } else {
       traffic(o);
     }

@@ -12,12 +12,13 @@ namespace roost::net {
 using protocol::ReasonCode;
 
 void Connection::login(protocol::Packet& packet, core::TimePoint now) {
-  const auto& c = std::get<protocol::Connect>(packet.body);
+  // The CONNECT waits here (with the bytes its views point into) until the login is through.
+  pending_login_ = std::make_unique<PendingLogin>();
+  pending_login_->connect = std::move(packet);
+  const auto& c = std::get<protocol::Connect>(pending_login_->connect.body);
   const Endpoint& listener = listener_->settings;
   std::optional<std::string> username;
   if (c.username) username = std::string(*c.username);
-  pending_login_ = std::make_unique<PendingLogin>();
-  pending_login_->connect = std::move(packet);
 
   // A verified client certificate names the user; no password is asked for.
   if (listener.tls && (listener.tls->use_identity_as_username || listener.tls->use_subject_as_username)) {

@@ -11,14 +11,11 @@
 
 namespace roost::transport {
 
-const char* const kDefaultCiphers12 =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
-const char* const kDefaultCiphers13 = "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256";
 
 namespace {
+
+constexpr std::size_t kRecord = std::size_t{16} * 1024;     // a TLS record's plaintext, at most
+constexpr std::size_t kCompactAt = std::size_t{64} * 1024;  // output buffer housekeeping
 
 std::string describe(int code) {
   char buf[WOLFSSL_MAX_ERROR_SZ] = {};
@@ -172,8 +169,8 @@ void ByteQueue::consume(std::size_t n) noexcept {
   if (head_ == data_.size()) {
     data_.clear();
     head_ = 0;
-    if (data_.capacity() > 64 * 1024) std::vector<std::uint8_t>().swap(data_);  // a burst is over
-  } else if (head_ > 64 * 1024 && head_ * 2 > data_.size()) {
+    if (data_.capacity() > kCompactAt) std::vector<std::uint8_t>().swap(data_);  // a burst is over
+  } else if (head_ > kCompactAt && head_ * 2 > data_.size()) {
     data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }
@@ -236,7 +233,7 @@ bool TlsSession::read(core::ByteView cipher, std::vector<std::uint8_t>& plain) {
       return false;
     }
   }
-  std::uint8_t chunk[16 * 1024];
+  std::uint8_t chunk[kRecord];
   while (true) {
     const int n = wolfSSL_read(ssl_, chunk, sizeof chunk);
     if (n > 0) {
@@ -250,7 +247,7 @@ bool TlsSession::read(core::ByteView cipher, std::vector<std::uint8_t>& plain) {
 
 bool TlsSession::write(core::ByteView plain) {
   while (!plain.empty()) {
-    const int size = static_cast<int>(std::min<std::size_t>(plain.size(), 16 * 1024));
+    const int size = static_cast<int>(std::min(plain.size(), kRecord));
     const int n = wolfSSL_write(ssl_, plain.data(), size);
     if (n <= 0) {
       const int code = wolfSSL_get_error(ssl_, n);

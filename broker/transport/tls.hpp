@@ -27,8 +27,13 @@ void init_tls();
 
 // Roost's TLS 1.2 cipher list when none is configured: forward-secret AEAD
 // suites only (Debian's wolfSSL would otherwise also offer RC4 and NULL).
-extern const char* const kDefaultCiphers12;
-extern const char* const kDefaultCiphers13;
+inline constexpr const char* kDefaultCiphers12 =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+inline constexpr const char* kDefaultCiphers13 =
+    "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256";
 
 class TlsContext {
  public:

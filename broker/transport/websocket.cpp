@@ -121,7 +121,7 @@ std::string websocket_accept(std::string_view key) {
   return core::base64_encode(core::ByteView(digest, sizeof digest));
 }
 
-WsSession::Status WsSession::refuse(std::string_view status, std::string why, std::vector<std::uint8_t>& reply,
+WsSession::Status WsSession::refuse(std::string_view status, const std::string& why, std::vector<std::uint8_t>& reply,
                                     std::string_view extra_headers) {
   append(reply, "HTTP/1.1 ");
   append(reply, status);

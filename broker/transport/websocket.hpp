@@ -18,7 +18,7 @@
 namespace roost::transport {
 
 struct WsLimits {
-  std::size_t max_header_bytes = 8 * 1024;      // the HTTP upgrade request
+  std::size_t max_header_bytes = std::size_t{8} * 1024;      // the HTTP upgrade request
   std::uint64_t max_frame_bytes = 268'435'460;  // one frame's payload (the largest MQTT packet)
 };
 
@@ -64,7 +64,7 @@ class WsSession {
   enum class State : std::uint8_t { kHandshake, kFrames, kClosed };
   Status handshake(core::ByteView& in, std::vector<std::uint8_t>& reply);
   Status fail(std::uint16_t code, std::string why, std::vector<std::uint8_t>& reply);
-  Status refuse(std::string_view status, std::string why, std::vector<std::uint8_t>& reply,
+  Status refuse(std::string_view status, const std::string& why, std::vector<std::uint8_t>& reply,
                 std::string_view extra_headers = {});
   Status control(std::vector<std::uint8_t>& reply);
 
