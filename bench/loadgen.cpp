@@ -33,11 +33,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <optional>
+#include <poll.h>
 #include <stdexcept>
 #include <string>
 #include <sys/socket.h>
 #include <thread>
-#include <poll.h>
 #include <unistd.h>
 #include <vector>
 #include <wolfssl/options.h>
@@ -126,9 +126,8 @@ class Client {
     std::lock_guard lock(write_mutex_);
     std::size_t done = 0;
     while (done < out_.size()) {
-      const ssize_t n = ssl_ != nullptr
-                            ? wolfSSL_write(ssl_, out_.data() + done, static_cast<int>(out_.size() - done))
-                            : ::send(fd_, out_.data() + done, out_.size() - done, MSG_NOSIGNAL);
+      const ssize_t n = ssl_ != nullptr ? wolfSSL_write(ssl_, out_.data() + done, static_cast<int>(out_.size() - done))
+                                        : ::send(fd_, out_.data() + done, out_.size() - done, MSG_NOSIGNAL);
       if (n <= 0) throw std::runtime_error("send failed");
       done += static_cast<std::size_t>(n);
     }

@@ -7,13 +7,13 @@
 namespace roost::engine {
 
 void Engine::authorize(Session& session, std::optional<std::string> username) {
-  if (!authorizer_ && !username) {
-    session.auth.reset();
-    return;
+  if (!session.auth) {
+    if (!authorizer_ && !username) return;
+    session.auth = std::make_unique<ClientAuth>();
   }
-  if (!session.auth) session.auth = std::make_unique<ClientAuth>();
   session.auth->username = std::move(username);
   session.auth->grants = authorizer_ ? authorizer_->grants(session.username(), session.client_id()) : nullptr;
+  if (session.auth->empty()) session.auth.reset();
 }
 
 bool Engine::check_subscription(const Session& session, std::string_view filter, SubscriptionOptions& options) const {

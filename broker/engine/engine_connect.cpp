@@ -183,8 +183,16 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   }
   sync_session(session, now);
 
-  session.auth_method = c.properties.authentication_method.value_or("");
-  session.reauth.reset();
+  if (const auto& method = c.properties.authentication_method) {
+    if (!session.auth) session.auth = std::make_unique<ClientAuth>();
+    session.auth->method = *method;
+  } else if (session.auth) {
+    session.auth->method.clear();
+  }
+  if (session.auth) {
+    session.auth->reauth.reset();
+    if (session.auth->empty()) session.auth.reset();
+  }
   protocol::Connack ack = make_connack(session, c, session_present, assigned, server_keep_alive);
   // Request Response Information [MQTT-3.1.2-28]: the server may answer it.
   std::string response_information;
@@ -319,28 +327,29 @@ void Engine::auth(core::ConnectionId connection, const protocol::Auth& a, core::
   };
   // Re-authentication uses the method of CONNECT [MQTT-4.12.1-1]; without
   // one, AUTH is a Protocol Error [MQTT-4.12.0-7].
-  if (session->auth_method.empty() || a.properties.authentication_method != session->auth_method) {
+  if (session->auth_method().empty() || a.properties.authentication_method != session->auth_method()) {
     return end(ReasonCode::kProtocolError);
   }
+  ClientAuth& state = *session->auth;  // it holds the method
   AuthStep step;
   if (a.reason == ReasonCode::kReAuthenticate) {
-    session->reauth = auth_methods_.at(session->auth_method)();
-    step = session->reauth->start(session->client_id(), a.properties.authentication_data);
-  } else if (a.reason == ReasonCode::kContinueAuthentication && session->reauth) {
-    step = session->reauth->next(a.properties.authentication_data);
+    state.reauth = auth_methods_.at(state.method)();
+    step = state.reauth->start(session->client_id(), a.properties.authentication_data);
+  } else if (a.reason == ReasonCode::kContinueAuthentication && state.reauth) {
+    step = state.reauth->next(a.properties.authentication_data);
   } else {
     return end(ReasonCode::kProtocolError);
   }
   if (step.outcome == AuthStep::Outcome::kFailure) {
-    session->reauth.reset();
+    state.reauth.reset();
     return end(step.reason);  // [MQTT-4.12.1-2]
   }
   protocol::Auth reply;
   reply.reason =
       step.outcome == AuthStep::Outcome::kSuccess ? ReasonCode::kSuccess : ReasonCode::kContinueAuthentication;
-  reply.properties.authentication_method = session->auth_method;
+  reply.properties.authentication_method = session->auth_method();
   if (!step.data.empty()) reply.properties.authentication_data = core::as_bytes(step.data);
-  if (step.outcome == AuthStep::Outcome::kSuccess) session->reauth.reset();
+  if (step.outcome == AuthStep::Outcome::kSuccess) state.reauth.reset();
   outbox_.send(connection, reply);
 }
 

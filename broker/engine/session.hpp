@@ -41,6 +41,11 @@ struct SubscriptionOptions {
 struct ClientAuth {
   std::optional<std::string> username;
   std::unique_ptr<const Grants> grants;
+  // Extended authentication (5.0): the CONNECT's method ("": none), and a
+  // re-authentication in progress.
+  std::string method;
+  std::unique_ptr<AuthMethod> reauth;
+  bool empty() const noexcept { return !username && !grants && method.empty() && !reauth; }
 };
 
 // An outgoing message waiting in the queue or in flight.
@@ -136,15 +141,13 @@ class Session {
   };
   IdSet incoming_qos2;
 
-  // --- authentication and authorization ---
+  // --- authentication and authorization (null: anonymous, no rules, no AUTH) ---
   std::unique_ptr<ClientAuth> auth;
   const Grants* grants() const noexcept { return auth ? auth->grants.get() : nullptr; }
   const std::string* username() const noexcept { return auth && auth->username ? &*auth->username : nullptr; }
 
-  // --- extended authentication (5.0): the CONNECT's method, and a
-  // re-authentication in progress ---
-  std::string auth_method;
-  std::unique_ptr<AuthMethod> reauth;
+  // The CONNECT's extended authentication method, or "".
+  std::string_view auth_method() const noexcept { return auth ? std::string_view(auth->method) : std::string_view{}; }
 
   // --- will and timers ---
   std::unique_ptr<PendingWill> will;  // a pointer: most clients have none

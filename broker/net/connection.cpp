@@ -275,7 +275,7 @@ void Connection::close_now() {
   const bool tell_engine = state_ != State::kClosing;
   state_ = State::kClosed;
   if (tell_engine) engine_lost(server().now());
-  pending_login_.reset();  // cancels its timer
+  if (login_) login_->timer.reset();  // cancels a pending wait
   std::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);

@@ -141,21 +141,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool deferred_ = false;      // waiting for the engine to catch up (Worker::defer)
   bool stack_closed_ = false;  // the WebSocket close frame / TLS close_notify is queued
 
-  // A CONNECT waiting for its login to be checked, and the bytes that came
-  // after it (replayed once the login is through). Null when none.
-  struct PendingLogin {
-    protocol::Packet connect;
+  // The login: a CONNECT waiting for it to be checked (with the bytes that
+  // came after it, replayed once it is through), and then who logged in
+  // with a password or certificate, checked again after a reload. Null:
+  // nothing pending and an anonymous client (most clients: one pointer).
+  struct LoginState {
+    std::optional<protocol::Packet> connect;  // set while the check runs
     std::vector<std::uint8_t> rest;
     std::optional<asio::steady_timer> timer;  // the throttle's wait, or the refusal's delay
-  };
-  std::unique_ptr<PendingLogin> pending_login_;
-  // Who logged in with a password, to check again after a reload. Null: anonymous.
-  struct Login {
-    std::string username;
+    std::string username;                     // empty: anonymous
     std::uint64_t credential = 0;
     bool certificate = false;  // the name came from a verified client certificate
   };
-  std::unique_ptr<Login> login_;
+  std::unique_ptr<LoginState> login_;
+  bool login_pending() const noexcept { return login_ && login_->connect.has_value(); }
 
   // 5.0 Topic Aliases: the client's (index = alias - 1) and ours.
   std::unique_ptr<std::vector<core::SharedBytes>> inbound_aliases_;  // when the client uses any

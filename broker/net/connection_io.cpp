@@ -27,7 +27,7 @@ struct BufferView {
 }  // namespace
 
 void Connection::wait_readable() {
-  if (reading_ || !readable_state() || pending_login_) return;
+  if (reading_ || !readable_state() || login_pending()) return;
   reading_ = true;
   // Wait for data without a buffer: an idle connection holds no read memory.
   socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const std::error_code& ec) {
@@ -43,7 +43,7 @@ void Connection::wait_readable() {
 void Connection::on_readable() {
   std::vector<std::uint8_t>& buffer = worker_.read_buffer();
   const auto engine_busy = [this] { return link_ && worker_.engine_busy(); };
-  for (int i = 0; i < kReadsPerWakeup && !paused_ && !engine_busy() && readable_state() && !pending_login_; ++i) {
+  for (int i = 0; i < kReadsPerWakeup && !paused_ && !engine_busy() && readable_state() && !login_pending(); ++i) {
     std::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
@@ -84,7 +84,7 @@ void Connection::on_readable() {
     }
     if (n < buffer.size()) break;  // drained the socket
   }
-  if (!readable_state() || pending_login_) return;
+  if (!readable_state() || login_pending()) return;
   if (paused_) {
     if (!link_) server().pause(shared_from_this());  // the engine's thread resumes it (others get a command)
   } else if (engine_busy()) {
@@ -101,9 +101,9 @@ bool Connection::consume(core::ByteView input, core::TimePoint now) {
   // 824-byte packet of its own while idle.
   protocol::Packet& packet = worker_.scratch_packet();
   while (!input.empty() && readable_state()) {
-    if (pending_login_) {
+    if (login_pending()) {
       // The login is being checked: what follows CONNECT waits for it.
-      pending_login_->rest.insert(pending_login_->rest.end(), input.begin(), input.end());
+      login_->rest.insert(login_->rest.end(), input.begin(), input.end());
       return false;
     }
     auto status = decoder_.next(input, packet);
@@ -115,7 +115,7 @@ bool Connection::consume(core::ByteView input, core::TimePoint now) {
     ++worker_.counters.packets_received;
     dispatch(packet, now);
   }
-  return readable_state() && !pending_login_;
+  return readable_state() && !login_pending();
 }
 
 void Connection::resume_reading() {

@@ -13,9 +13,9 @@ using protocol::ReasonCode;
 
 void Connection::login(protocol::Packet& packet, core::TimePoint now) {
   // The CONNECT waits here (with the bytes its views point into) until the login is through.
-  pending_login_ = std::make_unique<PendingLogin>();
-  pending_login_->connect = std::move(packet);
-  const auto& c = std::get<protocol::Connect>(pending_login_->connect.body);
+  login_ = std::make_unique<LoginState>();
+  login_->connect.emplace(std::move(packet));
+  const auto& c = std::get<protocol::Connect>(login_->connect->body);
   const Endpoint& listener = listener_->settings;
   std::optional<std::string> username;
   if (c.username) username = std::string(*c.username);
@@ -26,7 +26,7 @@ void Connection::login(protocol::Packet& packet, core::TimePoint now) {
     std::optional<std::string> name;
     if (tls != nullptr) name = listener.tls->use_identity_as_username ? tls->peer_common_name() : tls->peer_subject();
     if (!name) return refuse_login(ReasonCode::kNotAuthorized, "no name in the client certificate", {});
-    login_ = std::make_unique<Login>(Login{*name, 0, true});
+    login_->certificate = true;
     return on_login(std::move(name), auth::LoginOutcome{auth::Verdict::kAllow, 0, false});
   }
   if (listener.use_username_as_clientid && !username) {
@@ -47,11 +47,11 @@ void Connection::login(protocol::Packet& packet, core::TimePoint now) {
   const core::Duration wait = authenticator.wait(address_, now);
   if (wait <= core::Duration::zero()) return check_password(std::move(*username), std::move(password));
   // This address failed recently: its next attempt waits out the penalty.
-  pending_login_->timer.emplace(socket_.get_executor());
-  pending_login_->timer->expires_after(wait);
-  pending_login_->timer->async_wait([self = shared_from_this(), user = std::move(*username),
-                                     password = std::move(password)](const std::error_code& ec) mutable {
-    if (!ec && self->pending_login_) self->check_password(std::move(user), std::move(password));
+  login_->timer.emplace(socket_.get_executor());
+  login_->timer->expires_after(wait);
+  login_->timer->async_wait([self = shared_from_this(), user = std::move(*username),
+                             password = std::move(password)](const std::error_code& ec) mutable {
+    if (!ec && self->login_pending()) self->check_password(std::move(user), std::move(password));
   });
 }
 
@@ -69,7 +69,7 @@ void Connection::check_password(std::string username, std::string password) {
 }
 
 void Connection::on_login(std::optional<std::string> username, auth::LoginOutcome outcome) {
-  if (state_ != State::kAwaitingConnect || !pending_login_) return;  // closed meanwhile
+  if (state_ != State::kAwaitingConnect || !login_pending()) return;  // closed meanwhile
   const core::TimePoint now = server().now();
   auth::Authenticator& authenticator = server().authenticator();
   if (outcome.verdict == auth::Verdict::kError) {
@@ -83,18 +83,26 @@ void Connection::on_login(std::optional<std::string> username, auth::LoginOutcom
     server().log().log(core::LogType::kDebug, core::str_cat("Password of user '", *username, "' from ", address_,
                                                             outcome.cached ? " verified (cached)" : " verified"));
     authenticator.succeeded(address_);
-    login_ = std::make_unique<Login>(Login{*username, outcome.credential, false});
+    login_->credential = outcome.credential;
   }
-  protocol::Packet packet = std::move(pending_login_->connect);
-  std::vector<std::uint8_t> rest = std::move(pending_login_->rest);
-  pending_login_.reset();
+  protocol::Packet packet = std::move(*login_->connect);
+  std::vector<std::uint8_t> rest = std::move(login_->rest);
+  if (login_->certificate || login_->credential != 0) {
+    // Kept to be checked again after a reload.
+    login_->username = *username;
+    login_->connect.reset();
+    login_->rest = {};
+    login_->timer.reset();
+  } else {
+    login_.reset();  // anonymous, or a name nothing vouches for: nothing to keep
+  }
   connect_engine(std::move(packet), std::move(username), now);
   if (!rest.empty() && !consume(rest, now)) return;
-  if (readable_state() && !pending_login_ && !paused_) wait_readable();
+  if (readable_state() && !login_pending() && !paused_) wait_readable();
 }
 
 void Connection::refuse_login(ReasonCode reason, std::string_view why, core::Duration delay) {
-  const auto& c = std::get<protocol::Connect>(pending_login_->connect.body);
+  const auto& c = std::get<protocol::Connect>(login_->connect->body);
   server().log().log(
       core::LogType::kNotice,
       core::str_cat("Refused connection from ", address_, " as ", c.client_id, c.username ? " (user '" : "",
@@ -102,16 +110,16 @@ void Connection::refuse_login(ReasonCode reason, std::string_view why, core::Dur
   auto answer = [this, reason] {
     protocol::Connack refusal;
     refusal.reason = reason;
-    pending_login_.reset();
+    login_.reset();
     send(refusal);  // 3.x gets the matching return code (4 or 5)
     close_gracefully(false);
   };
   if (delay <= core::Duration::zero()) return answer();
   // The refusal waits: guessing costs the guesser time, and no one else's.
-  pending_login_->timer.emplace(socket_.get_executor());
-  pending_login_->timer->expires_after(delay);
-  pending_login_->timer->async_wait([self = shared_from_this(), answer](const std::error_code& ec) {
-    if (!ec && self->pending_login_ && self->state_ == State::kAwaitingConnect) answer();
+  login_->timer.emplace(socket_.get_executor());
+  login_->timer->expires_after(delay);
+  login_->timer->async_wait([self = shared_from_this(), answer](const std::error_code& ec) {
+    if (!ec && self->login_pending() && self->state_ == State::kAwaitingConnect) answer();
   });
 }
 

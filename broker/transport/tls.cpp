@@ -11,7 +11,6 @@
 
 namespace roost::transport {
 
-
 namespace {
 
 constexpr std::size_t kRecord = std::size_t{16} * 1024;     // a TLS record's plaintext, at most

@@ -18,8 +18,8 @@
 namespace roost::transport {
 
 struct WsLimits {
-  std::size_t max_header_bytes = std::size_t{8} * 1024;      // the HTTP upgrade request
-  std::uint64_t max_frame_bytes = 268'435'460;  // one frame's payload (the largest MQTT packet)
+  std::size_t max_header_bytes = std::size_t{8} * 1024;  // the HTTP upgrade request
+  std::uint64_t max_frame_bytes = 268'435'460;           // one frame's payload (the largest MQTT packet)
 };
 
 // The parsed upgrade request.
