@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
@@ -98,15 +100,17 @@ bool read_secret(const char* prompt, std::string& out) {
   const int in = fd >= 0 ? fd : STDIN_FILENO;
   termios old{};
   const bool tty = ::tcgetattr(in, &old) == 0;
-  if (fd >= 0) {
-    [[maybe_unused]] const ssize_t n = ::write(fd, prompt, std::strlen(prompt));
-  } else {
-    std::fputs(prompt, stderr);
-  }
+  // Echo off before the prompt shows: TCSAFLUSH drops what was typed
+  // earlier, and nothing typed after the prompt may be lost.
   if (tty) {
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(in, TCSAFLUSH, &quiet);
+  }
+  if (fd >= 0) {
+    [[maybe_unused]] const ssize_t n = ::write(fd, prompt, std::strlen(prompt));
+  } else {
+    std::fputs(prompt, stderr);
   }
   out.clear();
   char c = 0;
@@ -137,18 +141,29 @@ bool read_text(const std::string& path, std::string& out, std::string& error) {
   return true;
 }
 
-// Writes `text` to `path` through a temporary file in the same folder, mode 0600.
-bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+// Writes `text` to `path` through a temporary file in the same folder
+// (made with mkstemp: never an existing name, never through a symlink),
+// then renames it over the old one. A new file gets mode 0600; an existing
+// one keeps its owner, group and mode, so a broker running as another user
+// can still read it. A symlink is followed: its target is what changes.
+bool write_atomically(const std::string& requested, const std::string& text, std::string& error) {
+  std::string path = requested;
+  if (char* real = ::realpath(requested.c_str(), nullptr)) {
+    path = real;
+    std::free(real);
+  }
+  struct stat old {};
+  const bool exists = ::stat(path.c_str(), &old) == 0;
+  std::string tmp = path + ".XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
   if (fd < 0) {
-    error = core::str_cat("cannot write ", tmp, ": ", std::strerror(errno));
+    error = core::str_cat("cannot write next to ", path, ": ", std::strerror(errno));
     return false;
   }
-  ::fchmod(fd, 0600);
+  bool ok = ::fchmod(fd, exists ? (old.st_mode & 07777) : 0600) == 0;
+  if (exists && ::fchown(fd, old.st_uid, old.st_gid) != 0 && errno != EPERM) ok = false;
   std::size_t done = 0;
-  bool ok = true;
-  while (done < text.size()) {
+  while (ok && done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;

@@ -5,7 +5,8 @@
 //   roost passwd [-H ...] [-I iterations] [-c] -b FILE USER PASSWORD
 //   roost passwd -U FILE
 // Files are rewritten whole and atomically (a temporary file renamed over
-// the old one), mode 0600; comments and the order of users are kept.
+// the old one); new files get mode 0600, existing ones keep their owner,
+// group and mode; comments and the order of users are kept.
 
 #include <cstdint>
 #include <string>

@@ -147,7 +147,11 @@ class Engine {
   void auth_step(core::ConnectionId connection, const AuthStep& step, core::TimePoint now);
   void refuse(core::ConnectionId connection, const protocol::Connect& connect, protocol::ReasonCode reason,
               const ClientInfo& client, std::string_view why);
-  Session& open_session(const std::string& client_id, bool clean_start, bool& session_present, core::TimePoint now);
+  // The session for `client_id`: resumed, or new when `clean_start` or when
+  // another user (`username`) held it: its subscriptions and queued
+  // messages were that user's, never handed to someone else.
+  Session& open_session(const std::string& client_id, bool clean_start, const std::optional<std::string>& username,
+                        bool& session_present, core::TimePoint now);
   void take_over(Session& session, core::TimePoint now);
   protocol::Connack make_connack(const Session& session, const protocol::Connect& c, bool session_present,
                                  bool assigned_id, std::optional<std::uint16_t> server_keep_alive) const;
@@ -203,6 +207,7 @@ class Engine {
   // The subscription's `checked` flag under the session's grants; false when `filter` may not be read at all.
   bool check_subscription(const Session& session, std::string_view filter, SubscriptionOptions& options) const;
   bool may_receive(const Session& session, std::string_view topic) const;
+  bool may_publish(const Session& session, std::string_view topic) const;
 
   // routing and delivery
   std::size_t route(const MessageRef& message, SessionId origin, core::TimePoint now);

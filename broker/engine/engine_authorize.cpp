@@ -36,6 +36,13 @@ bool Engine::check_subscription(const Session& session, std::string_view filter,
   return false;
 }
 
+bool Engine::may_publish(const Session& session, std::string_view topic) const {
+  // Clients never write $SYS (Mosquitto's rule), wills included; the grants decide the rest.
+  if (topic.starts_with("$SYS/") || topic == "$SYS") return false;
+  const Grants* grants = session.grants();
+  return grants == nullptr || grants->can_publish(topic);
+}
+
 bool Engine::may_receive(const Session& session, std::string_view topic) const {
   const Grants* grants = session.grants();
   return grants == nullptr || grants->can_receive(topic);

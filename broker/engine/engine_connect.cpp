@@ -151,7 +151,7 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   }
 
   bool session_present = false;
-  Session& session = open_session(client_id, c.clean_start, session_present, now);
+  Session& session = open_session(client_id, c.clean_start, client.username, session_present, now);
   session.attach(connection, v);
   connections_[connection] = &session;
   stats_.clients_connected = connections_.size();
@@ -173,7 +173,7 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   }
   authorize(session, client.username);
   session.will.reset();
-  if (c.will && session.grants() != nullptr && !session.grants()->can_publish(c.will->topic)) {
+  if (c.will && !may_publish(session, c.will->topic)) {
     // Accepted, as Mosquitto does, but the will is never published.
     log_.log(core::LogType::kWarning, core::str_cat("Client ", session.client_id(), " may not publish its will on ",
                                                     c.will->topic, ": the will is dropped"));
@@ -217,13 +217,19 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
   pump(session, now);
 }
 
-Session& Engine::open_session(const std::string& client_id, bool clean_start, bool& session_present,
-                              core::TimePoint now) {
+Session& Engine::open_session(const std::string& client_id, bool clean_start,
+                              const std::optional<std::string>& username, bool& session_present, core::TimePoint now) {
   const auto it = sessions_.find(client_id);
   if (it != sessions_.end()) {
     Session& existing = *it->second;
     if (existing.online()) take_over(existing, now);
-    if (!clean_start) {
+    const std::string* owner = existing.username();
+    const bool same_user = owner == nullptr ? !username.has_value() : username.has_value() && *owner == *username;
+    if (!clean_start && !same_user) {
+      log_.log(core::LogType::kNotice,
+               core::str_cat("Client id ", client_id, " was another user's: its session starts afresh"));
+    }
+    if (!clean_start && same_user) {
       // A new connection before the will's delay: no will [MQTT-3.1.3-9].
       cancel_timers(existing);
       existing.will.reset();

@@ -61,8 +61,7 @@ bool Engine::publish(core::ConnectionId connection, const protocol::Packet& pack
     ++stats_.limit_hits.max_topic_levels;
   }
   // Authorization: clients never write $SYS [Mosquitto's rule]; the grants decide the rest.
-  const bool denied = !refused && (topic.starts_with("$SYS/") || topic == "$SYS" ||
-                                   (session->grants() != nullptr && !session->grants()->can_publish(topic)));
+  const bool denied = !refused && !may_publish(*session, topic);
   if (denied) {
     refused = ReasonCode::kNotAuthorized;
     limit = "not authorized";

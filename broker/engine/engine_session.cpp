@@ -46,7 +46,7 @@ void Engine::publish_will(Session& session, core::TimePoint now) {
   const MessageRef message = std::move(session.will->message);
   session.will.reset();
   // The rules may have changed since CONNECT (a reload).
-  if (session.grants() != nullptr && !session.grants()->can_publish(message->topic())) {
+  if (!may_publish(session, message->topic())) {
     log_.log(core::LogType::kNotice,
              core::str_cat("Dropped the will of ", session.client_id(), " on ", message->topic(), ": not authorized"));
     return;

@@ -1,6 +1,7 @@
 #include "engine/subscription_tree.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "protocol/topic.hpp"
 
@@ -130,18 +131,27 @@ void SubscriptionTree::match(std::string_view topic, std::vector<Match>& out) {
   shared_matches_.clear();
   match_level(root_, 0, out);
   for (SharedGroup* g : shared_matches_) {
-    // Round-robin, preferring a member that can take the message now.
+    // Round-robin among the members that may read the topic (authorization
+    // first: a member that may not must not swallow the message), preferring
+    // one that can take it now.
+    const auto may_read = [topic](const Subscriber& m) {
+      const Grants* grants = m.session->grants();
+      return !m.options.checked || grants == nullptr || grants->can_receive(topic);
+    };
     const std::size_t n = g->members.size();
-    std::size_t pick = g->next % n;
+    std::optional<std::size_t> pick;
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t candidate = (g->next + i) % n;
+      if (!may_read(g->members[candidate])) continue;
+      if (!pick) pick = candidate;
       if (has_room(*g->members[candidate].session)) {
         pick = candidate;
         break;
       }
     }
-    g->next = pick + 1;
-    const Subscriber& s = g->members[pick];
+    if (!pick) continue;  // nobody in the group may read it
+    g->next = *pick + 1;
+    const Subscriber& s = g->members[*pick];
     out.push_back(Match{s.session, &s.options, true});
   }
 }

@@ -239,7 +239,11 @@ void Connection::check_timeouts(core::TimePoint now) {
   // A publisher we stopped reading, or one waiting for the engine, is not to blame.
   if (paused_ || deferred_) last_activity_ = now;
   if (state_ == State::kAwaitingConnect) {
-    if (now - last_activity_ > core::Seconds(worker_.settings().connect_timeout)) close_now();
+    // A login being checked may wait out the throttle and then its refusal's delay.
+    const core::Duration limit =
+        core::Seconds(worker_.settings().connect_timeout) +
+        (login_pending() ? 2 * auth::LoginThrottle::kMax + core::Seconds(5) : core::Duration{});
+    if (now - last_activity_ > limit) close_now();
     return;
   }
   // Nothing to write: give the write memory back (an idle connection keeps none).
@@ -275,7 +279,7 @@ void Connection::close_now() {
   const bool tell_engine = state_ != State::kClosing;
   state_ = State::kClosed;
   if (tell_engine) engine_lost(server().now());
-  if (login_) login_->timer.reset();  // cancels a pending wait
+  if (login_) login_->pending.reset();  // cancels a pending wait
   std::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);

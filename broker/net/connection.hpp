@@ -81,6 +81,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Decodes and dispatches `input`; false when the connection stopped
   // taking packets (closed, or waiting for a login: the rest is kept).
   bool consume(core::ByteView input, core::TimePoint now);
+  // After reading (or replaying what waited for a login): read on, or
+  // wait (paused by flow control, or for the engine to catch up).
+  void after_reading();
   bool readable_state() const noexcept { return state_ == State::kAwaitingConnect || state_ == State::kConnected; }
 
   void dispatch(protocol::Packet& packet, core::TimePoint now);
@@ -93,7 +96,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // login (connection_login.cpp)
   void login(protocol::Packet& packet, core::TimePoint now);
   void check_password(std::string username, std::string password);
-  void on_login(std::optional<std::string> username, auth::LoginOutcome outcome);
+  // `reading`: called from within a read (the answer was known at once).
+  void on_login(std::optional<std::string> username, auth::LoginOutcome outcome, bool reading = false);
   // Hands the CONNECT to the engine, then reads on.
   void connect_engine(protocol::Packet packet, std::optional<std::string> username, core::TimePoint now);
   void refuse_login(protocol::ReasonCode reason, std::string_view why, core::Duration delay);
@@ -132,6 +136,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Output {
     OutputQueue queue;
     std::vector<asio::const_buffer> iov;
+    // With a transport stack: the bytes of the write in flight, taken out of
+    // the stack's output so that nothing appended meanwhile (a pong, a TLS
+    // reply) can move them.
+    std::vector<std::uint8_t> wire;
+    std::size_t wire_sent = 0;
   };
   std::unique_ptr<Output> output_;
   bool writing_ = false;
@@ -146,15 +155,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // with a password or certificate, checked again after a reload. Null:
   // nothing pending and an anonymous client (most clients: one pointer).
   struct LoginState {
-    std::optional<protocol::Packet> connect;  // set while the check runs
-    std::vector<std::uint8_t> rest;
-    std::optional<asio::steady_timer> timer;  // the throttle's wait, or the refusal's delay
-    std::string username;                     // empty: anonymous
-    std::uint64_t credential = 0;
-    bool certificate = false;  // the name came from a verified client certificate
+    struct Pending {
+      protocol::Packet connect;
+      std::vector<std::uint8_t> rest;
+      std::optional<asio::steady_timer> timer;  // the throttle's wait, or the refusal's delay
+    };
+    std::unique_ptr<Pending> pending;  // while the check runs (a Packet is 824 bytes: not kept after)
+    std::string username;
+    std::uint64_t credential = 0;  // 0: no password vouched for the name
+    bool certificate = false;      // the name came from a verified client certificate
   };
   std::unique_ptr<LoginState> login_;
-  bool login_pending() const noexcept { return login_ && login_->connect.has_value(); }
+  bool login_pending() const noexcept { return login_ && login_->pending; }
 
   // 5.0 Topic Aliases: the client's (index = alias - 1) and ours.
   std::unique_ptr<std::vector<core::SharedBytes>> inbound_aliases_;  // when the client uses any

@@ -65,11 +65,12 @@ void Connection::on_readable() {
       if (!stack_->output().empty()) schedule_flush();  // handshake answers, pongs
       // What came before a close (a last PUBLISH and DISCONNECT, then
       // close_notify in one read) is taken first.
+      bool more = true;
       if (!plain.empty() && status != transport::Stack::Status::kError) {
         last_activity_ = now;
-        if (!consume(plain, now)) return;
+        more = consume(plain, now);
       }
-      if (status != transport::Stack::Status::kOk) {
+      if (status != transport::Stack::Status::kOk && state_ != State::kClosed) {
         if (status == transport::Stack::Status::kError || worker_.settings().connection_messages) {
           server().log().log(core::LogType::kNotice,
                              core::str_cat("Closing connection from ", address_, ": ",
@@ -78,12 +79,18 @@ void Connection::on_readable() {
         if (status == transport::Stack::Status::kError) return close_now();
         return close_gracefully(true);
       }
+      if (!more) return;
     } else {
       last_activity_ = now;
       if (!consume(input, now)) return;
     }
     if (n < buffer.size()) break;  // drained the socket
   }
+  after_reading();
+}
+
+void Connection::after_reading() {
+  const auto engine_busy = [this] { return link_ && worker_.engine_busy(); };
   if (!readable_state() || login_pending()) return;
   if (paused_) {
     if (!link_) server().pause(shared_from_this());  // the engine's thread resumes it (others get a command)
@@ -103,7 +110,7 @@ bool Connection::consume(core::ByteView input, core::TimePoint now) {
   while (!input.empty() && readable_state()) {
     if (login_pending()) {
       // The login is being checked: what follows CONNECT waits for it.
-      login_->rest.insert(login_->rest.end(), input.begin(), input.end());
+      login_->pending->rest.insert(login_->pending->rest.end(), input.begin(), input.end());
       return false;
     }
     auto status = decoder_.next(input, packet);
@@ -130,7 +137,8 @@ void Connection::resume() {
 }
 
 std::size_t Connection::output_size() const noexcept {
-  return (output_ ? output_->queue.size() : 0) + (stack_ ? stack_->output().size() : 0);
+  if (!output_) return stack_ ? stack_->output().size() : 0;
+  return output_->queue.size() + (output_->wire.size() - output_->wire_sent) + (stack_ ? stack_->output().size() : 0);
 }
 
 void Connection::queue(const protocol::Frame& frame) {
@@ -193,16 +201,20 @@ void Connection::flush_stack() {
     stack_->close();
     stack_closed_ = true;
   }
-  transport::ByteQueue& out = stack_->output();
-  if (out.empty()) {
+  if (!output_) output_ = std::make_unique<Output>();
+  Output& o = *output_;
+  if (o.wire_sent == o.wire.size()) {
+    stack_->output().take(o.wire);
+    o.wire_sent = 0;
+  }
+  if (o.wire.empty()) {
     if (state_ == State::kClosing) close_now();
     return;
   }
   writing_ = true;
-  const core::ByteView bytes = out.front();
-  socket_.async_write_some(asio::buffer(bytes.data(), bytes.size()),
+  socket_.async_write_some(asio::buffer(o.wire.data() + o.wire_sent, o.wire.size() - o.wire_sent),
                            [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
-                             if (!ec && self->stack_) self->stack_->output().consume(n);
+                             if (!ec) self->output_->wire_sent += n;
                              self->on_written(ec, ec ? 0 : n);
                            });
 }

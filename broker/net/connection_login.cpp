@@ -14,8 +14,9 @@ using protocol::ReasonCode;
 void Connection::login(protocol::Packet& packet, core::TimePoint now) {
   // The CONNECT waits here (with the bytes its views point into) until the login is through.
   login_ = std::make_unique<LoginState>();
-  login_->connect.emplace(std::move(packet));
-  const auto& c = std::get<protocol::Connect>(login_->connect->body);
+  login_->pending = std::make_unique<LoginState::Pending>();
+  login_->pending->connect = std::move(packet);
+  const auto& c = std::get<protocol::Connect>(login_->pending->connect.body);
   const Endpoint& listener = listener_->settings;
   std::optional<std::string> username;
   if (c.username) username = std::string(*c.username);
@@ -27,7 +28,7 @@ void Connection::login(protocol::Packet& packet, core::TimePoint now) {
     if (tls != nullptr) name = listener.tls->use_identity_as_username ? tls->peer_common_name() : tls->peer_subject();
     if (!name) return refuse_login(ReasonCode::kNotAuthorized, "no name in the client certificate", {});
     login_->certificate = true;
-    return on_login(std::move(name), auth::LoginOutcome{auth::Verdict::kAllow, 0, false});
+    return on_login(std::move(name), auth::LoginOutcome{auth::Verdict::kAllow, 0, false}, true);
   }
   if (listener.use_username_as_clientid && !username) {
     return refuse_login(ReasonCode::kNotAuthorized, "use_username_as_clientid needs a user name", {});
@@ -41,16 +42,16 @@ void Connection::login(protocol::Packet& packet, core::TimePoint now) {
           ReasonCode::kNotAuthorized,
           username ? "no users are configured to check its password" : "anonymous clients are not allowed", {});
     }
-    return on_login(std::move(username), auth::LoginOutcome{auth::Verdict::kAllow, 0, false});
+    return on_login(std::move(username), auth::LoginOutcome{auth::Verdict::kAllow, 0, false}, true);
   }
   std::string password = c.password ? std::string(core::as_chars(*c.password)) : std::string();
   const core::Duration wait = authenticator.wait(address_, now);
   if (wait <= core::Duration::zero()) return check_password(std::move(*username), std::move(password));
   // This address failed recently: its next attempt waits out the penalty.
-  login_->timer.emplace(socket_.get_executor());
-  login_->timer->expires_after(wait);
-  login_->timer->async_wait([self = shared_from_this(), user = std::move(*username),
-                             password = std::move(password)](const std::error_code& ec) mutable {
+  login_->pending->timer.emplace(socket_.get_executor());
+  login_->pending->timer->expires_after(wait);
+  login_->pending->timer->async_wait([self = shared_from_this(), user = std::move(*username),
+                                      password = std::move(password)](const std::error_code& ec) mutable {
     if (!ec && self->login_pending()) self->check_password(std::move(user), std::move(password));
   });
 }
@@ -68,7 +69,7 @@ void Connection::check_password(std::string username, std::string password) {
       });
 }
 
-void Connection::on_login(std::optional<std::string> username, auth::LoginOutcome outcome) {
+void Connection::on_login(std::optional<std::string> username, auth::LoginOutcome outcome, bool reading) {
   if (state_ != State::kAwaitingConnect || !login_pending()) return;  // closed meanwhile
   const core::TimePoint now = server().now();
   auth::Authenticator& authenticator = server().authenticator();
@@ -85,24 +86,24 @@ void Connection::on_login(std::optional<std::string> username, auth::LoginOutcom
     authenticator.succeeded(address_);
     login_->credential = outcome.credential;
   }
-  protocol::Packet packet = std::move(*login_->connect);
-  std::vector<std::uint8_t> rest = std::move(login_->rest);
-  if (login_->certificate || login_->credential != 0) {
-    // Kept to be checked again after a reload.
+  protocol::Packet packet = std::move(login_->pending->connect);
+  std::vector<std::uint8_t> rest = std::move(login_->pending->rest);
+  login_->pending.reset();
+  if (username) {
+    // Kept to be checked again after a reload (a name no password vouched
+    // for, with credential 0, too: users added later must not find it in).
     login_->username = *username;
-    login_->connect.reset();
-    login_->rest = {};
-    login_->timer.reset();
   } else {
-    login_.reset();  // anonymous, or a name nothing vouches for: nothing to keep
+    login_.reset();  // anonymous: nothing to keep
   }
   connect_engine(std::move(packet), std::move(username), now);
   if (!rest.empty() && !consume(rest, now)) return;
-  if (readable_state() && !login_pending() && !paused_) wait_readable();
+  // Called from a read, the read goes on; after a wait, reading starts again here.
+  if (!reading) after_reading();
 }
 
 void Connection::refuse_login(ReasonCode reason, std::string_view why, core::Duration delay) {
-  const auto& c = std::get<protocol::Connect>(login_->connect->body);
+  const auto& c = std::get<protocol::Connect>(login_->pending->connect.body);
   server().log().log(
       core::LogType::kNotice,
       core::str_cat("Refused connection from ", address_, " as ", c.client_id, c.username ? " (user '" : "",
@@ -116,24 +117,28 @@ void Connection::refuse_login(ReasonCode reason, std::string_view why, core::Dur
   };
   if (delay <= core::Duration::zero()) return answer();
   // The refusal waits: guessing costs the guesser time, and no one else's.
-  login_->timer.emplace(socket_.get_executor());
-  login_->timer->expires_after(delay);
-  login_->timer->async_wait([self = shared_from_this(), answer](const std::error_code& ec) {
+  login_->pending->timer.emplace(socket_.get_executor());
+  login_->pending->timer->expires_after(delay);
+  login_->pending->timer->async_wait([self = shared_from_this(), answer](const std::error_code& ec) {
     if (!ec && self->login_pending() && self->state_ == State::kAwaitingConnect) answer();
   });
 }
 
 void Connection::revalidate(const auth::Authenticator& authenticator, const std::vector<Endpoint>& listeners) {
   if (state_ != State::kConnected) return;
-  bool keep = true;
-  if (login_) {
-    keep = login_->certificate || authenticator.still_valid(login_->username, login_->credential);
-  } else {
-    const Endpoint* now = nullptr;
-    for (const Endpoint& e : listeners) {
-      if (e.same_socket(listener_->settings)) now = &e;
-    }
-    keep = (now != nullptr ? now : &listener_->settings)->allow_anonymous;
+  const Endpoint* now = nullptr;
+  for (const Endpoint& e : listeners) {
+    if (e.same_socket(listener_->settings)) now = &e;
+  }
+  const bool anonymous_allowed = (now != nullptr ? now : &listener_->settings)->allow_anonymous;
+  bool keep = anonymous_allowed;
+  if (login_ && login_->certificate) {
+    keep = true;
+  } else if (login_ && login_->credential != 0) {
+    keep = authenticator.still_valid(login_->username, login_->credential);
+  } else if (login_) {
+    // A name taken as given: fine only while there are no users to check it against.
+    keep = anonymous_allowed && !authenticator.has_users();
   }
   if (keep) return;
   server().log().log(core::LogType::kNotice,

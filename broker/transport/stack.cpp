@@ -25,9 +25,16 @@ Stack::Status Stack::read(core::ByteView raw, std::vector<std::uint8_t>& mqtt) {
     // Without WebSocket the plaintext is MQTT itself.
     std::vector<std::uint8_t>& sink = ws_ ? plain_ : mqtt;
     if (!tls_->read(raw, sink)) {
-      if (tls_->closed()) return Status::kClose;
-      error_ = "TLS: " + tls_->error();
-      return Status::kError;
+      if (!tls_->closed()) {
+        error_ = "TLS: " + tls_->error();
+        return Status::kError;
+      }
+      // close_notify: what came before it still goes up (a last DISCONNECT).
+      if (ws_ && !plain_.empty()) {
+        scratch_.clear();
+        ws_->read(plain_, mqtt, scratch_);
+      }
+      return Status::kClose;
     }
     if (!ws_) return Status::kOk;
     bytes = plain_;

@@ -175,6 +175,17 @@ void ByteQueue::consume(std::size_t n) noexcept {
   }
 }
 
+void ByteQueue::take(std::vector<std::uint8_t>& out) {
+  out.clear();
+  if (head_ == 0) {
+    out.swap(data_);
+  } else {
+    out.assign(data_.begin() + static_cast<std::ptrdiff_t>(head_), data_.end());
+    data_.clear();
+  }
+  head_ = 0;
+}
+
 TlsSession::TlsSession(std::shared_ptr<const TlsContext> context) : context_(std::move(context)) {
   ssl_ = wolfSSL_new(context_->get());
   if (ssl_ == nullptr) throw std::runtime_error("TLS: cannot create a session");
@@ -284,11 +295,32 @@ std::optional<std::string> TlsSession::peer_common_name() const {
 std::optional<std::string> TlsSession::peer_subject() const {
   WOLFSSL_X509* cert = wolfSSL_get_peer_certificate(ssl_);
   if (cert == nullptr) return std::nullopt;
-  char* subject = wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(cert), nullptr, 0);
+  // RFC 2253, as Mosquitto writes it ("O=Example,CN=client"), so ACL files
+  // written for Mosquitto's use_subject_as_username match.
+  std::optional<std::string> out;
+  if (WOLFSSL_BIO* bio = wolfSSL_BIO_new(wolfSSL_BIO_s_mem())) {
+    if (wolfSSL_X509_NAME_print_ex(bio, wolfSSL_X509_get_subject_name(cert), 0, 1 /* XN_FLAG_RFC2253 */) ==
+        WOLFSSL_SUCCESS) {
+      char* data = nullptr;
+      const long n = wolfSSL_BIO_get_mem_data(bio, &data);
+      if (n > 0 && data != nullptr) {
+        // wolfSSL separates the RDNs with ", ", OpenSSL (and so Mosquitto)
+        // with ","; commas inside values are escaped ("\\,") and stay.
+        const std::string_view printed(data, static_cast<std::size_t>(n));
+        std::string name;
+        for (std::size_t i = 0; i < printed.size(); ++i) {
+          name += printed[i];
+          if (printed[i] == ',' && (i == 0 || printed[i - 1] != '\\') && i + 1 < printed.size() &&
+              printed[i + 1] == ' ') {
+            ++i;
+          }
+        }
+        out = std::move(name);
+      }
+    }
+    wolfSSL_BIO_free(bio);
+  }
   wolfSSL_X509_free(cert);
-  if (subject == nullptr) return std::nullopt;
-  std::string out(subject);
-  XFREE(subject, nullptr, DYNAMIC_TYPE_OPENSSL);
   return out;
 }
 

@@ -57,6 +57,9 @@ class ByteQueue {
   void append(core::ByteView bytes);
   core::ByteView front() const noexcept { return {data_.data() + head_, data_.size() - head_}; }
   void consume(std::size_t n) noexcept;
+  // Moves everything queued into `out` (emptied first): bytes appended later
+  // go to another buffer, so `out` can be written while the queue grows.
+  void take(std::vector<std::uint8_t>& out);
   std::size_t size() const noexcept { return data_.size() - head_; }
   bool empty() const noexcept { return size() == 0; }
 
@@ -88,7 +91,8 @@ class TlsSession {
   // The negotiated version ("TLSv1.3") and ALPN protocol, once established.
   std::string version() const;
   std::string alpn() const;
-  // The client certificate's Common Name and its whole subject ("/CN=.../O=..."), when one was verified.
+  // The client certificate's Common Name and its whole subject in RFC 2253
+  // form ("O=Example,CN=client", as Mosquitto names it), when one was verified.
   std::optional<std::string> peer_common_name() const;
   std::optional<std::string> peer_subject() const;
 

@@ -375,3 +375,36 @@ def test_sighup_reloads_users_and_acl_and_applies_them_to_connected_clients(make
     p = keep.recv_packet()
     assert p is not None and p[0] & 0xF0 == 0x30 and p.endswith(b"after reload")
     assert connack(b.port, 4, client_id="d", username="drop", password="pw") == 4
+
+
+def test_roost_passwd_keeps_an_existing_files_mode_and_follows_symlinks(tmp_path):
+    real = tmp_path / "real.pw"
+    roost_passwd("-c", "-b", "-I", "100", str(real), "alice", "a")
+    assert os.stat(real).st_mode & 0o777 == 0o600  # a new file
+    os.chmod(real, 0o640)
+    link = tmp_path / "link.pw"
+    os.symlink(real, link)
+    roost_passwd("-b", "-I", "100", str(link), "bob", "b")
+    assert os.path.islink(link)  # the link stays; its target changed
+    assert os.stat(real).st_mode & 0o777 == 0o640
+    assert "bob:" in real.read_text() and "alice:" in real.read_text()
+    assert not [p for p in os.listdir(tmp_path) if ".pw." in p]  # no temporary file left
+
+
+def test_a_name_taken_as_given_is_disconnected_once_users_exist(make_broker, tmp_path):
+    b = make_broker("")  # no users: user names are taken as given
+    named = raw.RawClient(b.port)
+    named.send(raw.connect("named", version=5, username="admin", password="anything"))
+    assert named.recv_packet()[3] == 0
+    anon = raw.RawClient(b.port)
+    anon.send(raw.connect("anon", version=5))
+    assert anon.recv_packet()[3] == 0
+    # A reload adds users (and so, by default, refuses anonymous clients).
+    with open(b.config_path) as f:
+        config = f.read()
+    with open(b.config_path, "w") as f:
+        f.write(f'password_file = "{password_file(str(tmp_path), {"admin": "real"})}"\n' + config)
+    b.process.send_signal(signal.SIGHUP)
+    assert named.recv_packet() == bytes([0xE0, 0x01, 0x87])
+    assert anon.recv_packet() == bytes([0xE0, 0x01, 0x87])
+    assert wait_for(lambda: "Configuration reloaded" in b.log())

@@ -247,3 +247,32 @@ def test_a_last_publish_sent_with_close_notify_is_delivered(make_broker, certs):
     assert [m.payload for m in watcher.wait_for(1)] == [b"bye"]
     sock.close()
     watcher.stop()
+
+
+def test_capath_and_the_certificate_subject_as_user_name(make_broker, certs, tmp_path):
+    # A CA folder with hashed names (what c_rehash makes), and the whole subject as the user name.
+    capath = tmp_path / "cas"
+    capath.mkdir()
+    shutil.copy(f"{certs}/ca.pem", capath / "ca.pem")
+    subprocess.run(["openssl", "rehash", str(capath)], check=True, capture_output=True)
+    subject = subprocess.run(["openssl", "x509", "-in", f"{certs}/client.pem", "-noout", "-subject", "-nameopt",
+                              "RFC2253"], capture_output=True, text=True, check=True).stdout.strip()
+    user = subject.split("=", 1)[1].strip()  # "O=Roost Tests,CN=test-client", as Mosquitto names it
+    acl = tmp_path / "acl"
+    acl.write_text(f"user {user}\ntopic readwrite subject/#\n")
+    port = free_port()
+    b = make_broker(f'acl_file = "{acl}"\n' +
+                    tls_listener(certs, port, capath=str(capath), use_subject_as_username=True))
+    base = ["--cert", f"{certs}/client.pem", "--key", f"{certs}/client.key"]
+    sub = subprocess.Popen(["mosquitto_sub", "-h", "localhost", "-p", str(port), "--cafile", f"{certs}/ca.pem", *base,
+                            "-t", "#", "-C", "1", "-W", "10", "-v"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    time.sleep(0.5)
+    assert mosquitto_tls("mosquitto_pub", port, certs, *base, "-t", "other", "-m", "denied").returncode == 0
+    assert mosquitto_tls("mosquitto_pub", port, certs, *base, "-t", "subject/a", "-m", "granted").returncode == 0
+    lines, code, _ = finish(sub)
+    assert lines == ["subject/a granted"]
+    assert f"u'{user}'" in b.log()
+    untrusted = mosquitto_tls("mosquitto_pub", port, certs, "--cert", f"{certs}/untrusted-client.pem", "--key",
+                              f"{certs}/untrusted-client.key", "-t", "subject/a", "-m", "x")
+    assert untrusted.returncode != 0

@@ -111,7 +111,8 @@ TEST_F(AuthorizeTest, AWideSubscriptionDeliversOnlyWhatTheUserMayRead) {
   const auto alice = login("a", "alice");
   publish(alice, "home/kitchen", "1");
   publish(alice, "home/hall", "2");
-  const auto got = publishes(outbox_.take(bob));
+  const auto packets_bob = outbox_.take(bob);  // the views below point into these
+  const auto got = publishes(packets_bob);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].topic, "home/kitchen");
 }
@@ -124,7 +125,8 @@ TEST_F(AuthorizeTest, DenyCarvesOutOfAGrantForDeliveriesToo) {
   // The broker itself (say a will or $SYS) may publish where alice cannot read.
   engine().publish_internal(Message::make("home/secret", core::as_bytes("s"), QoS::k0, false, now_), now_);
   engine().publish_internal(Message::make("home/open", core::as_bytes("o"), QoS::k0, false, now_), now_);
-  const auto got = publishes(outbox_.take(alice));
+  const auto packets_alice = outbox_.take(alice);  // the views below point into these
+  const auto got = publishes(packets_alice);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].topic, "home/open");
 }
@@ -136,7 +138,8 @@ TEST_F(AuthorizeTest, RetainedMessagesOnSubscribeAreFiltered) {
   publish(alice, "home/hall", "h", QoS::k0, true);
   const auto bob = login("b", "bob");
   subscribe(bob, "home/+", QoS::k0);
-  const auto got = publishes(outbox_.take(bob));
+  const auto packets_bob = outbox_.take(bob);  // the views below point into these
+  const auto got = publishes(packets_bob);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].topic, "home/kitchen");
   EXPECT_TRUE(got[0].retain);
@@ -156,7 +159,8 @@ TEST_F(AuthorizeTest, AWillOnATopicTheClientMayNotWriteIsNeverPublished) {
   allowed.topic = "wills/bob";
   const auto b2 = login("b2", "bob", ProtocolVersion::kV5, allowed);
   engine().connection_lost(b2, now_);
-  const auto got = publishes(outbox_.take(watcher));
+  const auto packets_watcher = outbox_.take(watcher);  // the views below point into these
+  const auto got = publishes(packets_watcher);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].topic, "wills/bob");
 }
@@ -173,7 +177,8 @@ TEST_F(AuthorizeTest, NewRulesApplyToConnectedAndOfflineSessionsAtOnce) {
   publish(alice, "home/hall", "queued", QoS::k1);
   publish(alice, "home/attic", "not for bob", QoS::k1);
   const auto back = login("b", "bob", ProtocolVersion::kV5, std::nullopt, false);
-  const auto got = publishes(outbox_.take(back));
+  const auto packets_back = outbox_.take(back);  // the views below point into these
+  const auto got = publishes(packets_back);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].topic, "home/hall");
   // Without an authorizer everything is allowed again.
@@ -190,6 +195,51 @@ TEST_F(AuthorizeTest, UsernameAsClientIdReplacesTheClientId) {
   ASSERT_NE(engine().session_of(c), nullptr);
   EXPECT_EQ(engine().session_of(c)->client_id(), "sensor-7");
   EXPECT_EQ(*engine().session_of(c)->username(), "sensor-7");
+}
+
+TEST_F(AuthorizeTest, AnotherUserTakingAClientIdStartsAFreshSession) {
+  rules(std::string(kRules) + "user guest\ntopic read #\n");
+  const auto alice = login("shared-id", "alice", ProtocolVersion::kV5, std::nullopt, false);
+  subscribe(alice, "home/#", QoS::k1);
+  outbox_.take(alice);
+  engine().disconnect(alice, protocol::Disconnect{}, now_);
+  const auto pub = login("p", "alice");
+  publish(pub, "home/kitchen", "for alice only", QoS::k1);
+  // The guest takes the client id with clean start 0: alice's subscription
+  // and queued message must not become its own.
+  const auto guest = login("shared-id", "guest", ProtocolVersion::kV5, std::nullopt, false);
+  EXPECT_TRUE(publishes(outbox_.take(guest)).empty());
+  EXPECT_TRUE(engine().session_of(guest)->subscriptions.empty());
+  publish(pub, "home/hall", "after", QoS::k1);
+  EXPECT_TRUE(publishes(outbox_.take(guest)).empty());
+}
+
+TEST_F(AuthorizeTest, ASharedGroupPicksAMemberThatMayReadTheTopic) {
+  rules(std::string(kRules) + "user guest\ntopic read home/#\n");
+  const auto bob = login("b", "bob");      // may read home/kitchen only
+  const auto guest = login("g", "guest");  // may read all of home/#
+  subscribe(bob, "$share/group/home/#", QoS::k0);
+  subscribe(guest, "$share/group/home/#", QoS::k0);
+  outbox_.take(bob);
+  outbox_.take(guest);
+  const auto alice = login("a", "alice");
+  for (int i = 0; i < 4; ++i) publish(alice, "home/hall", "not bob's");
+  EXPECT_TRUE(publishes(outbox_.take(bob)).empty());
+  EXPECT_EQ(publishes(outbox_.take(guest)).size(), 4u);  // none lost to bob's turn
+}
+
+TEST_F(AuthorizeTest, AWillOnSysIsNeverPublishedEvenWithoutRules) {
+  const auto watcher = login("w", "x");
+  subscribe(watcher, "$SYS/#", QoS::k0);
+  outbox_.take(watcher);
+  protocol::Will will;
+  will.topic = "$SYS/broker/version";
+  will.payload = core::as_bytes(std::string_view("forged"));
+  will.retain = true;
+  const auto c = login("c", "y", ProtocolVersion::kV5, will);
+  engine().connection_lost(c, now_);
+  EXPECT_TRUE(publishes(outbox_.take(watcher)).empty());
+  EXPECT_EQ(engine().retained().size(), 0u);
 }
 
 }  // namespace

@@ -367,7 +367,8 @@ TEST_F(StoreTest, AnOfflineSessionKeepsItsUserAndSoItsAclAcrossARestart) {
   publish(pub, "closed/1", "not for the reader", QoS::k1);
   const auto back = static_cast<core::ConnectionId>(next_connection_++);
   engine().connect(back, as_packet(connect), engine::ClientInfo{"x", std::string("reader"), false}, now_);
-  const auto got = publishes(outbox_.take(back));
+  const auto packets_back = outbox_.take(back);  // the views below point into these
+  const auto got = publishes(packets_back);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].topic, "open/1");
 }
@@ -396,7 +397,15 @@ TEST_F(StoreTest, EveryEarlierSchemaLoads) {
       EXPECT_EQ(user, nullptr);
     }
     EXPECT_EQ(engine().retained().size(), 1u);
-    const auto c = connect("old-client", protocol::ProtocolVersion::kV5, false, 3600);
+    // The session's own user resumes it (another user would start afresh).
+    protocol::Connect again;
+    again.client_id = "old-client";
+    again.clean_start = false;
+    again.properties.session_expiry_interval = 3600;
+    const auto c = static_cast<core::ConnectionId>(next_connection_++);
+    engine().connect(
+        c, as_packet(again),
+        engine::ClientInfo{"x", version >= 2 ? std::optional<std::string>("old-user") : std::nullopt, false}, now_);
     const auto got_packets = outbox_.take(c);
     const auto got = publishes(got_packets);
     ASSERT_EQ(got.size(), 2u);
