@@ -41,7 +41,9 @@ struct LoginRequest {
   std::string password;
 };
 
-// A backend that answers later (an HTTP call, say). `done` runs once, on any thread.
+// A backend that answers later (an HTTP call, say). `done` runs once, on any
+// thread; the backend must not keep it afterwards (it holds what refers back
+// to the backend).
 class AuthBackend {
  public:
   virtual ~AuthBackend() = default;

@@ -2,6 +2,7 @@
 
 #include "net/connection.hpp"
 #include "net/server.hpp"
+#include "transport/tls.hpp"
 
 namespace roost::net {
 
@@ -124,6 +125,11 @@ void Worker::resume_deferred() {
   std::vector<std::shared_ptr<Connection>> ready;
   ready.swap(deferred_);
   for (auto& c : ready) c->resume_reading();
+}
+
+void Worker::run() {
+  io_.run();
+  transport::release_thread_tls();
 }
 
 void Worker::start() {

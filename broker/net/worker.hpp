@@ -165,7 +165,8 @@ class Worker {
   void start();
   // Lets run() return once this worker's connections are gone.
   void stop();
-  void run() { io_.run(); }
+  // Runs this worker's io_context until stop(); then frees the thread's TLS caches.
+  void run();
 
  private:
   void tick();

@@ -8,6 +8,7 @@
 #include <vector>
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 namespace roost::transport {
 
@@ -89,6 +90,12 @@ bool self_test(WOLFSSL_CTX* server, std::string& error) {
 }
 
 }  // namespace
+
+void release_thread_tls() {
+#if defined(FP_ECC)
+  wc_ecc_fp_free();
+#endif
+}
 
 void init_tls() {
   static std::once_flag once;

@@ -25,6 +25,12 @@ namespace roost::transport {
 // Initialises wolfSSL once per process (thread-safe).
 void init_tls();
 
+// Frees the calling thread's wolfSSL caches. Debian's wolfSSL keeps a
+// fixed-point ECC table per thread (about 800 KiB once a thread has done an
+// ECC handshake), freed only by its own thread: every thread that ran TLS
+// calls this before it ends.
+void release_thread_tls();
+
 // Roost's TLS 1.2 cipher list when none is configured: forward-secret AEAD
 // suites only (Debian's wolfSSL would otherwise also offer RC4 and NULL).
 inline constexpr const char* kDefaultCiphers12 =

@@ -38,6 +38,13 @@ class LaterBackend : public AuthBackend {
     asked.push_back(request.username);
     pending = std::move(done);
   }
+  // Answers the pending check (dropping the callback, as a backend must:
+  // it holds the Authenticator's snapshot, which holds this backend).
+  void answer(Verdict v) {
+    auto done = std::move(pending);
+    pending = nullptr;
+    done(v);
+  }
   std::vector<std::string> asked;
   std::function<void(Verdict)> pending;
 
@@ -70,10 +77,10 @@ TEST(Authenticator, UnknownUsersGoToTheBackendsInOrderAndWaitForThem) {
   a.check(LoginRequest{"remote", "pw"}, [&answer](LoginOutcome o) { answer = o; });
   ASSERT_EQ(first->asked, std::vector<std::string>{"remote"});
   EXPECT_FALSE(answer);  // waiting: nothing blocks meanwhile
-  first->pending(Verdict::kUnknown);
+  first->answer(Verdict::kUnknown);
   ASSERT_EQ(second->asked, std::vector<std::string>{"remote"});
   EXPECT_FALSE(answer);
-  second->pending(Verdict::kAllow);
+  second->answer(Verdict::kAllow);
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->verdict, Verdict::kAllow);
   EXPECT_EQ(answer->credential, fingerprint("second"));
@@ -90,7 +97,7 @@ TEST(Authenticator, ABackendErrorIsRefusedAndNotRemembered) {
   for (int i = 0; i < 2; ++i) {
     std::optional<LoginOutcome> answer;
     a.check(LoginRequest{"u", "p"}, [&answer](LoginOutcome o) { answer = o; });
-    backend->pending(Verdict::kError);
+    backend->answer(Verdict::kError);
     ASSERT_TRUE(answer);
     EXPECT_EQ(answer->verdict, Verdict::kError);
   }
