@@ -5,7 +5,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${ROOST_BUILD_ROOT:-$ROOT/build}
 JOBS=${ROOST_JOBS:-$(nproc)}
 
-step() { printf '\n==> %s\n' "$*"; }
+# step TEXT: a heading, with the seconds since the script started (where the time goes).
+step() { printf '\n==> %s (at %d s)\n' "$*" "$SECONDS"; }
 die() {
   printf 'error: %s\n' "$*" >&2
   exit 1
