@@ -127,15 +127,7 @@ core::Result<Acl, std::string> Acl::parse(std::string_view text, std::string_vie
   return acl;
 }
 
-core::Result<Acl, std::string> Acl::load(const std::string& path) {
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const std::exception& e) {
-    return core::fail(std::string(e.what()));
-  }
-  return parse(text, path);
-}
+core::Result<Acl, std::string> Acl::load(const std::string& path) { return load_file<Acl>(path); }
 
 void Acl::merge(const Acl& other) {
   anonymous_.insert(anonymous_.end(), other.anonymous_.begin(), other.anonymous_.end());

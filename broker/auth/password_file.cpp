@@ -78,13 +78,7 @@ core::Result<PasswordFile, std::string> PasswordFile::parse(std::string_view tex
 }
 
 core::Result<PasswordFile, std::string> PasswordFile::load(const std::string& path) {
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const std::exception& e) {
-    return core::fail(std::string(e.what()));
-  }
-  return parse(text, path);
+  return load_file<PasswordFile>(path);
 }
 
 const PasswordEntry* PasswordFile::find(std::string_view username) const noexcept {

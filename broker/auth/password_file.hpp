@@ -5,6 +5,7 @@
 // threads by pointer.
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,5 +46,17 @@ bool split_password_line(std::string_view line, std::string_view& user, std::str
 
 // Reads a whole file; throws std::runtime_error naming it when it cannot.
 std::string read_file(const std::string& path);
+
+// Reads the file at `path` and parses it with T::parse(text, path).
+template <class T>
+core::Result<T, std::string> load_file(const std::string& path) {
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const std::exception& e) {
+    return core::fail(std::string(e.what()));
+  }
+  return T::parse(text, path);
+}
 
 }  // namespace roost::auth
