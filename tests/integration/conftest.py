@@ -97,6 +97,28 @@ class Broker:
         self.dir.cleanup()
 
 
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test, so fixtures can tell a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "report_" + report.when, report)
+
+
+def show_log_if_failed(request, brokers):
+    """After a failed test, the end of each broker's log (shown with the failure)."""
+    report = getattr(request.node, "report_call", None)
+    if report is None or not report.failed:
+        return
+    for b in brokers:
+        try:
+            lines = b.log().splitlines()
+        except OSError:
+            continue
+        print(f"--- last lines of the log of the broker on port {b.port} ---")
+        print("\n".join(lines[-80:]))
+
+
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory):
     """A CA, server and client certificates from scripts/make-test-certs (once per run)."""
@@ -107,9 +129,10 @@ def certs(tmp_path_factory):
 
 
 @pytest.fixture
-def broker():
+def broker(request):
     b = Broker().start()
     yield b
+    show_log_if_failed(request, [b])
     code = b.stop()
     output = b.output()
     b.cleanup()
@@ -117,7 +140,7 @@ def broker():
 
 
 @pytest.fixture
-def make_broker():
+def make_broker(request):
     """Starts brokers with extra configuration; stops them all afterwards."""
     started = []
 
@@ -127,6 +150,7 @@ def make_broker():
         return b
 
     yield make
+    show_log_if_failed(request, started)
     failures = []
     for b in started:
         code = b.stop()

@@ -44,10 +44,10 @@ def raw_connect(port, client_id, version=4, clean=False, properties=b""):
 def test_retained_messages_survive_a_restart(make_broker, tmp_path):
     b = make_broker(persistence(tmp_path))
     mosquitto_pub(b.port, "-t", "home/a", "-m", "one", "-r", "-q", "1")
-    mosquitto_pub(b.port, "-t", "home/b", "-m", "two", "-r")
-    mosquitto_pub(b.port, "-t", "home/b", "-m", "two again", "-r")
-    mosquitto_pub(b.port, "-t", "home/c", "-m", "gone", "-r")
-    mosquitto_pub(b.port, "-t", "home/c", "-n", "-r")  # deleted
+    mosquitto_pub(b.port, "-t", "home/b", "-m", "two", "-r", "-q", "1")
+    mosquitto_pub(b.port, "-t", "home/b", "-m", "two again", "-r", "-q", "1")
+    mosquitto_pub(b.port, "-t", "home/c", "-m", "gone", "-r", "-q", "1")
+    mosquitto_pub(b.port, "-t", "home/c", "-n", "-r", "-q", "1")  # deleted
     # 5.0 properties are kept with the message, user properties in order.
     props = Properties(PacketTypes.PUBLISH)
     props.ContentType = "text/plain"
@@ -211,7 +211,7 @@ def test_corrupt_database_is_moved_aside(make_broker, tmp_path):
     garbage = b"this is not a database\n" * 200
     db.write_bytes(garbage)
     b = make_broker(persistence(tmp_path))
-    mosquitto_pub(b.port, "-t", "fresh", "-m", "start", "-r")
+    mosquitto_pub(b.port, "-t", "fresh", "-m", "start", "-r", "-q", "1")
     sub = mosquitto_sub(b.port, "-t", "fresh")
     assert finish(sub)[0] == ["start"]
     aside = glob.glob(str(tmp_path / "roost.db.corrupt-*"))
@@ -241,7 +241,7 @@ def test_database_of_a_newer_schema_is_refused_and_left_alone(tmp_path):
 def test_backup_of_a_live_database(make_broker, tmp_path):
     b = make_broker(persistence(tmp_path))
     for i in range(50):
-        mosquitto_pub(b.port, "-t", f"backup/{i}", "-m", f"value {i}", "-r")
+        mosquitto_pub(b.port, "-t", f"backup/{i}", "-m", f"value {i}", "-r", "-q", "1")
     wait_flush()
     out = tmp_path / "copy.db"
     r = subprocess.run([ROOST_BIN, "backup", "--config", b.config_path, str(out)], capture_output=True, text=True,

@@ -36,17 +36,17 @@ def test_qos2_paho_receives_each_message_exactly_once(broker):
 
 
 def test_retained_message_is_delivered_replaced_and_deleted(broker):
-    mosquitto_pub(broker.port, "-t", "r/t", "-m", "first", "-r")
-    mosquitto_pub(broker.port, "-t", "r/t", "-m", "second", "-r")
+    mosquitto_pub(broker.port, "-t", "r/t", "-m", "first", "-r", "-q", "1")
+    mosquitto_pub(broker.port, "-t", "r/t", "-m", "second", "-r", "-q", "1")
     lines, code, _ = finish(mosquitto_sub(broker.port, "-t", "r/#", "-v", count=1))
     assert lines == ["r/t second"]
-    mosquitto_pub(broker.port, "-t", "r/t", "-n", "-r")  # empty payload deletes [MQTT-3.3.1-6]
+    mosquitto_pub(broker.port, "-t", "r/t", "-n", "-r", "-q", "1")  # empty payload deletes [MQTT-3.3.1-6]
     lines, code, _ = finish(mosquitto_sub(broker.port, "-t", "r/#", "-v", count=1, timeout=1))
     assert lines == []
 
 
 def test_retained_flag_set_for_messages_sent_on_subscribe(broker):  # [MQTT-3.3.1-8]
-    mosquitto_pub(broker.port, "-t", "status", "-m", "on", "-r")
+    mosquitto_pub(broker.port, "-t", "status", "-m", "on", "-r", "-q", "1")
     sub = Paho(broker.port, "ret").connect()
     sub.subscribe("status")
     got = sub.wait_for(1)

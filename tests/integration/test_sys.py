@@ -18,7 +18,7 @@ def sys_values(sub, wanted, timeout=5):
 
 def test_sys_topics_are_published_retained_with_mosquitto_names(make_broker):
     broker = make_broker("sys_interval = 1\n")
-    mosquitto_pub(broker.port, "-t", "some/topic", "-m", "x", "-r")
+    mosquitto_pub(broker.port, "-t", "some/topic", "-m", "x", "-r", "-q", "1")
     time.sleep(1.2)
     sub = Paho(broker.port, "monitor").connect()
     sub.subscribe("$SYS/#")
