@@ -137,8 +137,9 @@ class Client {
     queue(packet);
     flush();
   }
-  // Reads one packet; false when the connection closed or the timeout passed.
-  bool read(Packet& out) {
+  // Reads one packet; false when the connection closed or the timeout passed
+  // (with `wait` false: when no whole packet has arrived yet).
+  bool read(Packet& out, bool wait = true) {
     while (true) {
       if (!pending_.empty()) {
         roost::core::ByteView input(pending_.data() + consumed_, pending_.size() - consumed_);
@@ -160,12 +161,12 @@ class Client {
         // threads: wait for bytes outside the lock, read under it.
         if (wolfSSL_pending(ssl_) == 0) {
           pollfd pfd{fd_, POLLIN, 0};
-          if (::poll(&pfd, 1, timeout_ms_) <= 0) return false;
+          if (::poll(&pfd, 1, wait ? timeout_ms_ : 0) <= 0) return false;
         }
         std::lock_guard lock(write_mutex_);
         n = wolfSSL_read(ssl_, buf, sizeof buf);
       } else {
-        n = ::recv(fd_, buf, sizeof buf, 0);
+        n = ::recv(fd_, buf, sizeof buf, wait ? 0 : MSG_DONTWAIT);
       }
       if (n <= 0) return false;
       pending_.insert(pending_.end(), buf, buf + n);
@@ -208,6 +209,9 @@ struct SubscriberStats {
   std::uint64_t out_of_order = 0;
   std::vector<std::uint64_t> latencies_ns;
   std::map<std::uint32_t, std::uint64_t> next_seq;  // per publisher
+  // latency at QoS 1: when each message (by sequence number) arrived, and its latency
+  std::vector<std::uint64_t> arrival_ns;
+  std::vector<std::uint64_t> latency_by_seq_ns;
 };
 
 struct Payload {
@@ -244,7 +248,12 @@ void run_subscriber(Client& c, int qos, const std::atomic<bool>& stop, Subscribe
       Payload h{};
       std::memcpy(&h, pub->payload.data(), sizeof h);
       ++stats.received;
-      if (stats.latencies_ns.size() < 200'000) stats.latencies_ns.push_back(now_ns() - h.sent_ns);
+      const std::uint64_t arrived = now_ns();
+      if (stats.latencies_ns.size() < 200'000) stats.latencies_ns.push_back(arrived - h.sent_ns);
+      if (h.seq < stats.arrival_ns.size()) {
+        stats.arrival_ns[h.seq] = arrived;
+        stats.latency_by_seq_ns[h.seq] = arrived - h.sent_ns;
+      }
       auto& next = stats.next_seq[h.publisher];
       if (h.seq < next) {
         ++stats.duplicates;
@@ -259,12 +268,33 @@ void run_subscriber(Client& c, int qos, const std::atomic<bool>& stop, Subscribe
 
 // Publishes numbered messages until `deadline`; QoS 1/2 keep `window` in
 // flight. With `topics` > 0 the topic is `topic/<seq % topics>`, retained.
+// `ack_ns` (if given) records when each packet id's PUBACK arrived.
 std::uint64_t run_publisher(Client& c, std::uint32_t index, const std::string& topic, const Options& o,
-                            Clock::time_point deadline, int topics = 0) {
+                            Clock::time_point deadline, int topics = 0, std::vector<std::uint64_t>* ack_ns = nullptr) {
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<bool> done{false};
+  const auto on_ack = [&](const Packet& p) {
+    if (std::holds_alternative<Puback>(p.body) || std::holds_alternative<Pubcomp>(p.body)) {
+      if (const auto* ack = std::get_if<Puback>(&p.body); ack != nullptr && ack_ns != nullptr) {
+        (*ack_ns)[ack->packet_id] = now_ns();
+      }
+      --in_flight;
+    } else if (const auto* rec = std::get_if<Pubrec>(&p.body)) {
+      Pubrel rel;
+      rel.packet_id = rec->packet_id;
+      c.queue(rel);
+    }
+  };
+  // A paced publisher reads its acknowledgements between sends: a PUBACK
+  // then wakes no thread of the load generator, whose core the subscriber
+  // shares, so the latency measured is the broker's.
+  const bool inline_acks = o.qos > 0 && o.rate > 0;
+  const auto drain_acks = [&] {
+    Packet p;
+    while (c.read(p, false)) on_ack(p);
+  };
   std::thread acks;
-  if (o.qos > 0) {
+  if (o.qos > 0 && !inline_acks) {
     c.set_timeout(0.2);
     acks = std::thread([&] {
       Packet p;
@@ -273,13 +303,7 @@ std::uint64_t run_publisher(Client& c, std::uint32_t index, const std::string& t
           if (done.load()) break;
           continue;
         }
-        if (std::holds_alternative<Puback>(p.body) || std::holds_alternative<Pubcomp>(p.body)) {
-          --in_flight;
-        } else if (const auto* rec = std::get_if<Pubrec>(&p.body)) {
-          Pubrel rel;
-          rel.packet_id = rec->packet_id;
-          c.queue(rel);
-        }
+        on_ack(p);
       }
     });
   }
@@ -319,11 +343,16 @@ std::uint64_t run_publisher(Client& c, std::uint32_t index, const std::string& t
     c.flush();
     if (o.rate > 0 || (o.qos > 0 && in_flight.load() >= o.window))
       std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (inline_acks) drain_acks();
   }
   // Let the last QoS 1/2 messages complete (bounded).
   const auto drain_deadline = Clock::now() + std::chrono::seconds(5);
   while (o.qos > 0 && in_flight.load() > 0 && Clock::now() < drain_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (inline_acks) {
+      drain_acks();
+      c.flush();
+    }
   }
   done = true;
   if (acks.joinable()) acks.join();
@@ -362,6 +391,16 @@ void traffic(const Options& o) {
   }
   std::atomic<bool> stop{false};
   std::vector<SubscriberStats> stats(static_cast<std::size_t>(subscribers));
+  // Latency at QoS 1: which reached the load generator first, the message or
+  // its publisher's PUBACK (both wake a thread on the load generator's core).
+  const bool order_probe = o.scenario == "latency" && o.qos == 1;
+  constexpr std::size_t kProbed = 65535;  // packet id = sequence + 1 until it wraps
+  std::vector<std::uint64_t> ack_ns;
+  if (order_probe) {
+    ack_ns.assign(kProbed + 1, 0);
+    stats[0].arrival_ns.assign(kProbed - 1, 0);
+    stats[0].latency_by_seq_ns.assign(kProbed - 1, 0);
+  }
   std::vector<std::thread> threads;
   for (int i = 0; i < subscribers; ++i) {
     threads.emplace_back([&, i] {
@@ -376,7 +415,8 @@ void traffic(const Options& o) {
     pub_threads.emplace_back([&, i] {
       const std::string topic = "bench/" + run + "/" + std::to_string(i);
       sent[static_cast<std::size_t>(i)] =
-          run_publisher(*pubs[static_cast<std::size_t>(i)], static_cast<std::uint32_t>(i), topic, o, deadline);
+          run_publisher(*pubs[static_cast<std::size_t>(i)], static_cast<std::uint32_t>(i), topic, o, deadline, 0,
+                        order_probe ? &ack_ns : nullptr);
     });
   }
   for (auto& t : pub_threads) t.join();
@@ -396,6 +436,23 @@ void traffic(const Options& o) {
     disorder += s.out_of_order;
     lat.insert(lat.end(), s.latencies_ns.begin(), s.latencies_ns.end());
   }
+  // Messages whose PUBACK reached the publisher before the message reached
+  // the subscriber, and the p99 of each group.
+  std::string order;
+  if (order_probe) {
+    std::vector<std::uint64_t> ack_first, message_first;
+    const SubscriberStats& s = stats[0];
+    for (std::size_t seq = 0; seq < s.arrival_ns.size(); ++seq) {
+      const std::uint64_t ack = ack_ns[seq + 1];
+      if (s.arrival_ns[seq] == 0 || ack == 0) continue;
+      (ack < s.arrival_ns[seq] ? ack_first : message_first).push_back(s.latency_by_seq_ns[seq]);
+    }
+    const double n = static_cast<double>(ack_first.size() + message_first.size());
+    order =
+        ",\"puback_first_percent\":" + std::to_string(n == 0 ? 0 : 100.0 * static_cast<double>(ack_first.size()) / n) +
+        ",\"p99_us_puback_first\":" + std::to_string(static_cast<double>(percentile(ack_first, 0.99)) / 1e3) +
+        ",\"p99_us_message_first\":" + std::to_string(static_cast<double>(percentile(message_first, 0.99)) / 1e3);
+  }
   // Every subscriber should get every message of its matching publishers.
   const std::uint64_t expected = o.scenario == "fan-out" ? total_sent * 16 : total_sent;
   const double loss =
@@ -403,13 +460,13 @@ void traffic(const Options& o) {
   std::printf(
       "{\"scenario\":\"%s\",\"qos\":%d,\"sent\":%llu,\"expected\":%llu,\"received\":%llu,\"duplicates\":%llu,"
       "\"gaps\":%llu,\"loss_percent\":%.3f,\"delivered_per_s\":%.0f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
-      "\"p999_us\":%.1f,\"max_us\":%.1f}\n",
+      "\"p999_us\":%.1f,\"max_us\":%.1f%s}\n",
       o.scenario.c_str(), o.qos, static_cast<unsigned long long>(total_sent), static_cast<unsigned long long>(expected),
       static_cast<unsigned long long>(received), static_cast<unsigned long long>(duplicates),
       static_cast<unsigned long long>(disorder), loss, static_cast<double>(received) / elapsed,
       static_cast<double>(percentile(lat, 0.5)) / 1e3, static_cast<double>(percentile(lat, 0.9)) / 1e3,
       static_cast<double>(percentile(lat, 0.99)) / 1e3, static_cast<double>(percentile(lat, 0.999)) / 1e3,
-      static_cast<double>(lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end())) / 1e3);
+      static_cast<double>(lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end())) / 1e3, order.c_str());
 }
 
 // Opens `connections` idle subscribed clients and holds them until stdin closes or 10 s pass.
