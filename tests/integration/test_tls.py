@@ -34,6 +34,15 @@ def mosquitto_tls(command, port, certs, *args, timeout=10):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def mosquitto_tls_sub(port, certs, *args, count=1):
+    """Starts mosquitto_sub over TLS (-v, 10 s at most); read it with finish()."""
+    sub = subprocess.Popen(["mosquitto_sub", "-h", "localhost", "-p", str(port), "--cafile", f"{certs}/ca.pem", *args,
+                            "-C", str(count), "-W", "10", "-v"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    time.sleep(0.5)  # let it subscribe
+    return sub
+
+
 def s_client(port, *args):
     r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", *args], input="",
                        capture_output=True, text=True, timeout=15)
@@ -52,10 +61,7 @@ def negotiated(output):
 def test_mosquitto_clients_over_tls(make_broker, certs):
     port = free_port()
     make_broker(tls_listener(certs, port))
-    sub = subprocess.Popen(["mosquitto_sub", "-h", "localhost", "-p", str(port), "--cafile", f"{certs}/ca.pem",
-                            "-t", "secure/#", "-C", "2", "-W", "10", "-v"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    sub = mosquitto_tls_sub(port, certs, "-t", "secure/#", count=2)
     for message in ["one", "two"]:
         r = mosquitto_tls("mosquitto_pub", port, certs, "-t", "secure/x", "-m", message, "-q", "1")
         assert r.returncode == 0, r.stderr
@@ -131,10 +137,7 @@ def test_certificate_names_as_user_names_meet_the_acl(make_broker, certs, tmp_pa
     make_broker(f'acl_file = "{acl}"\n' +
                 tls_listener(certs, port, cafile=f"{certs}/ca.pem", use_identity_as_username=True))
     base = ["--cert", f"{certs}/client.pem", "--key", f"{certs}/client.key"]
-    sub = subprocess.Popen(["mosquitto_sub", "-h", "localhost", "-p", str(port), "--cafile", f"{certs}/ca.pem", *base,
-                            "-t", "#", "-C", "1", "-W", "10", "-v"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-    time.sleep(0.5)
+    sub = mosquitto_tls_sub(port, certs, *base, "-t", "#")
     # No password: the certificate's CN (test-client) is the user name.
     assert mosquitto_tls("mosquitto_pub", port, certs, *base, "-t", "elsewhere", "-m", "denied").returncode == 0
     assert mosquitto_tls("mosquitto_pub", port, certs, *base, "-t", "devices/a", "-m", "granted").returncode == 0
@@ -264,10 +267,7 @@ def test_capath_and_the_certificate_subject_as_user_name(make_broker, certs, tmp
     b = make_broker(f'acl_file = "{acl}"\n' +
                     tls_listener(certs, port, capath=str(capath), use_subject_as_username=True))
     base = ["--cert", f"{certs}/client.pem", "--key", f"{certs}/client.key"]
-    sub = subprocess.Popen(["mosquitto_sub", "-h", "localhost", "-p", str(port), "--cafile", f"{certs}/ca.pem", *base,
-                            "-t", "#", "-C", "1", "-W", "10", "-v"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-    time.sleep(0.5)
+    sub = mosquitto_tls_sub(port, certs, *base, "-t", "#")
     assert mosquitto_tls("mosquitto_pub", port, certs, *base, "-t", "other", "-m", "denied").returncode == 0
     assert mosquitto_tls("mosquitto_pub", port, certs, *base, "-t", "subject/a", "-m", "granted").returncode == 0
     lines, code, _ = finish(sub)
