@@ -2,6 +2,8 @@
 //   roost serve [--config FILE] [-p PORT]... [--ready-fd N] [-v]
 //   roost check --config FILE
 //   roost backup --config FILE OUT
+//   roost health [--config FILE]
+//   roost addon COMMAND ... (the Home Assistant add-on's steps)
 //   roost passwd ... (as mosquitto_passwd)
 //   roost --version | --help
 
@@ -14,15 +16,21 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <netdb.h>
 #include <optional>
+#include <poll.h>
 #include <sched.h>
 #include <string>
 #include <string_view>
+#include <sys/socket.h>
 #include <system_error>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
+#include "addon/ha_auth.hpp"
+#include "addon/supervisor.hpp"
+#include "app/addon_command.hpp"
 #include "app/log_sinks.hpp"
 #include "cli/passwd.hpp"
 #include "config/config.hpp"
@@ -46,7 +54,10 @@ constexpr std::string_view kUsage =
     "  check            validate a configuration file and exit\n"
     "  backup OUT       copy the database of the configuration's [persistence]\n"
     "                   to OUT, consistently, while the broker runs or not\n"
+    "  health           exit 0 if the broker accepts connections on its first\n"
+    "                   plain MQTT listener (a container HEALTHCHECK)\n"
     "  passwd           manage a password file (as mosquitto_passwd; roost passwd --help)\n"
+    "  addon            the Home Assistant add-on's steps (roost addon --help)\n"
     "\n"
     "Options of serve:\n"
     "  -c, --config FILE   read the configuration from FILE (TOML); without it Roost\n"
@@ -56,8 +67,9 @@ constexpr std::string_view kUsage =
     "  --ready-fd N        write a newline to file descriptor N once listening\n"
     "  -v, --verbose       log every type of message, debug included\n"
     "\n"
-    "Options of check and backup:\n"
-    "  -c, --config FILE   the configuration file\n"
+    "Options of check, backup and health:\n"
+    "  -c, --config FILE   the configuration file (health: default\n"
+    "                      /etc/roost/roost.toml when it exists)\n"
     "\n"
     "  -h, --help          show this help\n"
     "  --version           show the version\n";
@@ -118,7 +130,7 @@ Options parse_args(int argc, char** argv) {
     }
   }
   if (o.command.empty()) usage_error("no command given");
-  if (o.command != "serve" && o.command != "check" && o.command != "backup") {
+  if (o.command != "serve" && o.command != "check" && o.command != "backup" && o.command != "health") {
     usage_error("unknown command \"" + o.command + "\"");
   }
   if (o.command == "backup" ? o.arguments.size() != 1 : !o.arguments.empty()) {
@@ -294,6 +306,21 @@ int serve(const Options& o) {
     std::fprintf(stderr, "roost: %s\n", e.what());
     return 1;
   }
+  // The add-on: Home Assistant users log in through the Supervisor.
+  std::optional<roost::addon::Supervisor> supervisor;
+  if (config.home_assistant.enabled && config.home_assistant.auth) {
+    const std::string token = roost::addon::supervisor_token_from_env();
+    const auto url = roost::net::parse_http_url(config.home_assistant.supervisor);
+    if (token.empty() || !url) {
+      logger.log(roost::core::LogType::kWarning,
+                 "[home_assistant]: no SUPERVISOR_TOKEN in the environment; Home Assistant users cannot log in");
+    } else {
+      supervisor.emplace(server.io(), *url, token);
+      server.authenticator().set_backends({std::make_shared<roost::addon::HomeAssistantAuth>(*supervisor, logger)});
+      logger.log(roost::core::LogType::kInformation,
+                 "Home Assistant users log in through " + config.home_assistant.supervisor + "/auth");
+    }
+  }
   asio::signal_set signals(server.io(), SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int) {
     if (!ec) {
@@ -330,6 +357,48 @@ int backup(const Options& o) {
   return 0;
 }
 
+// Connects to the first plain MQTT listener (on loopback when it listens on
+// every address) and closes again: the broker logs such a probe at debug only.
+int health(Options o) {
+  if (!o.config && ::access("/etc/roost/roost.toml", R_OK) == 0) o.config = "/etc/roost/roost.toml";
+  const Config config = load(o);
+  const auto& listeners = config.listeners;
+  const auto it = std::find_if(listeners.begin(), listeners.end(),
+                               [](const roost::config::Listener& l) { return l.protocol == "mqtt" && !l.tls; });
+  if (it == listeners.end()) {
+    std::fprintf(stderr, "roost health: no plain MQTT listener to probe\n");
+    return 1;
+  }
+  std::string host = it->address;
+  if (host == "::" || host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(it->port).c_str(), &hints, &found) != 0 || found == nullptr) {
+    std::fprintf(stderr, "roost health: bad listener address %s\n", host.c_str());
+    return 1;
+  }
+  const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int rc = fd < 0 ? -1 : ::connect(fd, found->ai_addr, found->ai_addrlen);
+  ::freeaddrinfo(found);
+  if (rc != 0 && fd >= 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    int error = ETIMEDOUT;
+    socklen_t len = sizeof error;
+    if (::poll(&p, 1, 3000) == 1) ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    rc = error == 0 ? 0 : -1;
+    errno = error;
+  }
+  const int saved = errno;
+  if (fd >= 0) ::close(fd);
+  if (rc != 0) {
+    std::fprintf(stderr, "roost health: %s port %u: %s\n", host.c_str(), it->port, std::strerror(saved));
+    return 1;
+  }
+  return 0;
+}
+
 int check(const Options& o) {
   if (!o.config) usage_error("check needs --config FILE");
   const Config config = load(o);
@@ -352,9 +421,11 @@ int main(int argc, char** argv) {
   try {
     // The tools have flags of their own (those of the Mosquitto tools).
     if (argc >= 2 && std::string_view(argv[1]) == "passwd") return roost::cli::passwd_main(argc - 2, argv + 2);
+    if (argc >= 2 && std::string_view(argv[1]) == "addon") return roost::app::addon_main(argc - 2, argv + 2);
     const Options options = parse_args(argc, argv);
     if (options.command == "check") return check(options);
     if (options.command == "backup") return backup(options);
+    if (options.command == "health") return health(options);
     return serve(options);
   } catch (const std::exception& e) {
     // Start-up failures only: the running broker reports errors as values.

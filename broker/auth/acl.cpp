@@ -136,6 +136,7 @@ void Acl::merge(const Acl& other) {
     mine.insert(mine.end(), rules.begin(), rules.end());
   }
   patterns_.insert(patterns_.end(), other.patterns_.begin(), other.patterns_.end());
+  other_users_.insert(other_users_.end(), other.other_users_.begin(), other.other_users_.end());
 }
 
 std::unique_ptr<const engine::Grants> Acl::grants(const std::string* username, std::string_view client_id) const {
@@ -143,7 +144,7 @@ std::unique_ptr<const engine::Grants> Acl::grants(const std::string* username, s
   const std::vector<AclRule>* own = &anonymous_;
   if (username != nullptr) {
     const auto it = users_.find(*username);
-    own = it == users_.end() ? nullptr : &it->second;
+    own = it == users_.end() ? &other_users_ : &it->second;
   }
   if (own != nullptr) {
     for (const AclRule& r : *own) g->add(r.access, r.filter);

@@ -7,6 +7,9 @@
 //                                                  follow are that user's)
 //   pattern [read|write|readwrite|deny] <filter>   (everyone; %u is the user
 //                                                  name, %c the client id)
+// The TOML configuration can also give rules to "other users": logged-in
+// clients the ACL names nowhere (the Home Assistant add-on gives its
+// Supervisor-checked users full access this way).
 // Without an access word a rule grants readwrite. `deny` wins over every
 // grant, wherever it comes from (Mosquitto lets a user's grant win over a
 // pattern's deny; Roost does not). The same rules can be written in the
@@ -46,9 +49,12 @@ class Acl : public engine::Authorizer {
   void add_anonymous(AclRule rule) { anonymous_.push_back(std::move(rule)); }
   void add_user(const std::string& user, AclRule rule) { users_[user].push_back(std::move(rule)); }
   void add_pattern(AclRule rule) { patterns_.push_back(std::move(rule)); }
+  void add_other_user(AclRule rule) { other_users_.push_back(std::move(rule)); }
   // Appends `other`'s rules to these.
   void merge(const Acl& other);
-  bool empty() const noexcept { return anonymous_.empty() && users_.empty() && patterns_.empty(); }
+  bool empty() const noexcept {
+    return anonymous_.empty() && users_.empty() && patterns_.empty() && other_users_.empty();
+  }
 
   // engine::Authorizer
   std::unique_ptr<const engine::Grants> grants(const std::string* username, std::string_view client_id) const override;
@@ -57,6 +63,7 @@ class Acl : public engine::Authorizer {
   std::vector<AclRule> anonymous_;
   std::unordered_map<std::string, std::vector<AclRule>> users_;
   std::vector<AclRule> patterns_;
+  std::vector<AclRule> other_users_;  // for users with no rules of their own
 };
 
 // One client's resolved rules (its own, or the anonymous ones, plus the

@@ -1,5 +1,6 @@
 #include "auth/password_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -25,6 +26,14 @@ std::string read_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::vector<const PasswordEntry*> PasswordFile::entries() const {
+  std::vector<const PasswordEntry*> out;
+  out.reserve(entries_.size());
+  for (const auto& [name, entry] : entries_) out.push_back(&entry);
+  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->username < b->username; });
+  return out;
 }
 
 bool split_password_line(std::string_view line, std::string_view& user, std::string_view& rest) noexcept {

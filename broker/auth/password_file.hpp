@@ -31,6 +31,8 @@ class PasswordFile {
   const PasswordEntry* find(std::string_view username) const noexcept;
   std::size_t size() const noexcept { return entries_.size(); }
   void add(PasswordEntry entry);
+  // Every entry, sorted by user name.
+  std::vector<const PasswordEntry*> entries() const;
 
  private:
   struct Hash {

@@ -17,6 +17,7 @@
 #include "auth/password_file.hpp"
 #include "auth/password_hash.hpp"
 #include "core/base64.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 
 namespace roost::cli {
@@ -128,60 +129,6 @@ bool read_secret(const char* prompt, std::string& out) {
   return got;
 }
 
-bool read_text(const std::string& path, std::string& out, std::string& error) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    error = core::str_cat("cannot open ", path, ": ", std::strerror(errno));
-    return false;
-  }
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  std::fclose(f);
-  return true;
-}
-
-// Writes `text` to `path` through a temporary file in the same folder
-// (made with mkstemp: never an existing name, never through a symlink),
-// then renames it over the old one. A new file gets mode 0600; an existing
-// one keeps its owner, group and mode, so a broker running as another user
-// can still read it. A symlink is followed: its target is what changes.
-bool write_atomically(const std::string& requested, const std::string& text, std::string& error) {
-  std::string path = requested;
-  if (char* real = ::realpath(requested.c_str(), nullptr)) {
-    path = real;
-    std::free(real);
-  }
-  struct stat old {};
-  const bool exists = ::stat(path.c_str(), &old) == 0;
-  std::string tmp = path + ".XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) {
-    error = core::str_cat("cannot write next to ", path, ": ", std::strerror(errno));
-    return false;
-  }
-  bool ok = ::fchmod(fd, exists ? (old.st_mode & 07777) : 0600) == 0;
-  if (exists && ::fchown(fd, old.st_uid, old.st_gid) != 0 && errno != EPERM) ok = false;
-  std::size_t done = 0;
-  while (ok && done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = core::str_cat("cannot write ", path, ": ", std::strerror(errno));
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
-}
-
 int usage(const char* what) {
   if (what != nullptr) std::fprintf(stderr, "Error: %s\n\n", what);
   std::fwrite(kUsage.data(), 1, kUsage.size(), what != nullptr ? stderr : stdout);
@@ -248,7 +195,7 @@ int passwd_main(int argc, char** argv) {
   }
   std::string text;
   std::string error;
-  if (!create && !read_text(path, text, error)) {
+  if (!create && !core::read_text_file(path, text, error)) {
     std::fprintf(stderr, "Error: %s\n", error.c_str());
     return 1;
   }
@@ -257,7 +204,7 @@ int passwd_main(int argc, char** argv) {
     std::fprintf(stderr, "Error: %s\n", edited.error().c_str());
     return 1;
   }
-  if (!write_atomically(path, *edited, error)) {
+  if (!core::write_file_atomically(path, *edited, std::nullopt, error)) {
     std::fprintf(stderr, "Error: %s\n", error.c_str());
     return 1;
   }

@@ -153,7 +153,21 @@ void read_rules(TableReader& r, std::string_view key, bool pattern, const std::f
 // [[user]] tables, [acl], and the files they extend.
 void read_auth(TableReader& r, std::string_view source, AuthSettings& out, std::string& errors) {
   r.string("password_file", out.password_file);
-  r.string("acl_file", out.acl_file);
+  if (const toml::node* node = r.take("acl_file")) {
+    if (const auto one = node->value<std::string>()) {
+      if (!one->empty()) out.acl_files.push_back(*one);
+    } else if (const toml::array* list = node->as_array()) {
+      for (const toml::node& item : *list) {
+        if (const auto path = item.value<std::string>(); path && !path->empty()) {
+          out.acl_files.push_back(*path);
+        } else {
+          r.error(item, "acl_file", "entries must be file names");
+        }
+      }
+    } else {
+      r.error(*node, "acl_file", "must be a file name or a list of file names");
+    }
+  }
   std::optional<bool> anonymous;
   if (r.take("allow_anonymous") != nullptr) {
     bool value = true;
@@ -171,9 +185,9 @@ void read_auth(TableReader& r, std::string_view source, AuthSettings& out, std::
       errors += file.error() + "\n";
     }
   }
-  if (!out.acl_file.empty()) {
+  for (const std::string& path : out.acl_files) {
     has_rules = true;
-    auto file = auth::Acl::load(out.acl_file);
+    auto file = auth::Acl::load(path);
     if (file) {
       acl->merge(*file);
     } else {
@@ -223,6 +237,10 @@ void read_auth(TableReader& r, std::string_view source, AuthSettings& out, std::
       read_rules(a, "patterns", true, [&](auth::AclRule rule) {
         has_rules = true;
         acl->add_pattern(std::move(rule));
+      });
+      read_rules(a, "other_users", false, [&](auth::AclRule rule) {
+        has_rules = true;
+        acl->add_other_user(std::move(rule));
       });
       a.reject_unknown();
       errors += a.errors();
@@ -379,6 +397,21 @@ core::Result<Config, ConfigError> parse_config(std::string_view text, std::strin
       errors += p.errors();
     } else {
       r.error(*persistence, "persistence", "must be a [persistence] table");
+    }
+  }
+  if (const toml::node* ha = r.take("home_assistant")) {
+    if (const toml::table* t = ha->as_table()) {
+      TableReader h(*t, source, "home_assistant");
+      c.home_assistant.enabled = true;
+      h.string("supervisor", c.home_assistant.supervisor);
+      h.boolean("auth", c.home_assistant.auth);
+      if (!c.home_assistant.supervisor.starts_with("http://")) {
+        h.error(*t, "supervisor", "must be an http:// URL such as \"http://supervisor\"");
+      }
+      h.reject_unknown();
+      errors += h.errors();
+    } else {
+      r.error(*ha, "home_assistant", "must be a [home_assistant] table");
     }
   }
   if (const toml::node* log = r.take("log")) {

@@ -31,7 +31,7 @@ struct Listener {
 // Mosquitto writes them) merged with [[user]] and [acl] from the TOML.
 struct AuthSettings {
   std::string password_file;
-  std::string acl_file;
+  std::vector<std::string> acl_files;               // `acl_file`: one path or a list, merged in order
   bool allow_anonymous = true;                      // default: true only when no user has a password
   std::shared_ptr<const auth::PasswordFile> users;  // null: no users with passwords
   std::shared_ptr<const auth::Acl> acl;             // null: no rules, everything allowed
@@ -57,6 +57,14 @@ struct PersistenceSettings {
   std::uint32_t flush_interval = 1;     // seconds
 };
 
+// [home_assistant]: set by the add-on (`roost addon init`). Logins of users
+// the broker does not know go to the Supervisor's /auth API.
+struct HomeAssistantSettings {
+  bool enabled = false;                          // the table is present
+  std::string supervisor = "http://supervisor";  // the Supervisor API's base URL
+  bool auth = true;                              // ask /auth about unknown users
+};
+
 struct Config {
   std::string source;  // the file it came from ("" for the built-in defaults)
   std::vector<Listener> listeners;
@@ -70,6 +78,7 @@ struct Config {
   LogSettings log;
   PersistenceSettings persistence;
   AuthSettings auth;
+  HomeAssistantSettings home_assistant;
 };
 
 struct ConfigError {

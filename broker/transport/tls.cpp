@@ -18,6 +18,8 @@ constexpr std::size_t kRecord = std::size_t{16} * 1024;     // a TLS record's pl
 constexpr std::size_t kCompactAt = std::size_t{64} * 1024;  // output buffer housekeeping
 
 std::string describe(int code) {
+  // Loading functions answer plain WOLFSSL_FAILURE (0), whose text is "ok".
+  if (code == WOLFSSL_FAILURE) return "missing, unreadable or not in PEM format";
   char buf[WOLFSSL_MAX_ERROR_SZ] = {};
   wolfSSL_ERR_error_string_n(static_cast<unsigned long>(code), buf, sizeof buf);
   return buf;

@@ -218,5 +218,16 @@ TEST(LoginThrottle, HoldsABoundedNumberOfAddresses) {
   EXPECT_GT(t.wait("h" + std::to_string(LoginThrottle::kMaxAddresses + 99), now), core::Duration::zero());
 }
 
+TEST(AclGrants, OtherUsersRulesApplyOnlyToUsersTheAclDoesNotName) {
+  Acl acl = parse("user zigbee2mqtt\ntopic readwrite zigbee2mqtt/#\n");
+  acl.add_other_user(AclRule{Access::kReadWrite, "#"});
+  const std::string z2m = "zigbee2mqtt";
+  const std::string ha_user = "jane";
+  EXPECT_FALSE(acl.grants(&z2m, "c")->can_publish("lights/kitchen"));
+  EXPECT_TRUE(acl.grants(&z2m, "c")->can_publish("zigbee2mqtt/bridge/state"));
+  EXPECT_TRUE(acl.grants(&ha_user, "c")->can_publish("lights/kitchen"));
+  EXPECT_FALSE(acl.grants(nullptr, "c")->can_publish("lights/kitchen"));  // anonymous: not a user
+}
+
 }  // namespace
 }  // namespace roost::auth

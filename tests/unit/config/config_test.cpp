@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace roost::config {
 namespace {
 
@@ -222,6 +225,42 @@ TEST(Config, PasswordAndAclFilesAreReadAndTheirErrorsReported) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("/nonexistent/pw: cannot read the file"), std::string::npos);
   EXPECT_NE(missing.error().message.find("/nonexistent/acl: cannot read the file"), std::string::npos);
+}
+
+TEST(Config, SeveralAclFilesAreMergedInOrder) {
+  const auto dir = std::filesystem::temp_directory_path() / "roost-config-acl-files";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a") << "user alice\ntopic read a/#\n";
+  std::ofstream(dir / "b") << "topic read public/#\nuser bob\ntopic read b/#\n";
+  const auto c = parse_config("acl_file = [\"" + (dir / "a").string() + "\", \"" + (dir / "b").string() +
+                                  "\"]\n[acl]\nother_users = [\"read others/#\"]\n",
+                              "acl.toml");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->auth.acl_files.size(), 2u);
+  const std::string alice = "alice";
+  const std::string carol = "carol";
+  EXPECT_TRUE(c->auth.acl->grants(&alice, "x")->can_receive("a/1"));
+  EXPECT_FALSE(c->auth.acl->grants(&alice, "x")->can_receive("public/1"));  // b's anonymous rules stay anonymous
+  EXPECT_TRUE(c->auth.acl->grants(nullptr, "x")->can_receive("public/1"));
+  EXPECT_TRUE(c->auth.acl->grants(&carol, "x")->can_receive("others/1"));
+  const auto bad = parse_config("acl_file = [\"\", 3]\n", "bad.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("bad.toml:1:13: acl_file entries must be file names"), std::string::npos)
+      << bad.error().message;
+}
+
+TEST(Config, HomeAssistantTable) {
+  EXPECT_FALSE(parse_config("", "x.toml")->home_assistant.enabled);
+  const auto c = parse_config("[home_assistant]\nsupervisor = \"http://127.0.0.1:8080\"\nauth = false\n", "x.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->home_assistant.enabled);
+  EXPECT_EQ(c->home_assistant.supervisor, "http://127.0.0.1:8080");
+  EXPECT_FALSE(c->home_assistant.auth);
+  const auto bad = parse_config("[home_assistant]\nsupervisor = \"https://x\"\ntoken = \"t\"\n", "x.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("home_assistant.supervisor must be an http:// URL"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("home_assistant.token"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace
