@@ -2,6 +2,7 @@
 
 #include <asio/io_context.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <unistd.h>
@@ -31,7 +32,8 @@ constexpr std::string_view kUsage =
     "  --data DIR          /data      --ssl DIR     /ssl\n"
     "  --share DIR         /share     --config-dir DIR  /config\n"
     "  --out DIR           /etc/roost (where init writes)\n"
-    "  --supervisor URL    the Supervisor's API (default http://supervisor)\n"
+    "  --supervisor URL    the Supervisor's API (default: $ROOST_SUPERVISOR_URL, else\n"
+    "                      http://supervisor)\n"
     "  --hostname NAME     the host name to publish (default: this host's)\n"
     "The Supervisor token is read from SUPERVISOR_TOKEN (or HASSIO_TOKEN).\n";
 
@@ -102,6 +104,7 @@ int addon_main(int argc, char** argv) {
     return 0;
   }
   addon::InitPaths paths;
+  if (const char* url = std::getenv("ROOST_SUPERVISOR_URL"); url != nullptr && *url != '\0') paths.env.supervisor = url;
   bool options_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];

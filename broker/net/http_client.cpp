@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 #include <charconv>
+#include <cstdio>
 #include <memory>
 
 namespace roost::net {
@@ -157,7 +158,46 @@ HttpResponseParser::State HttpResponseParser::parse() {
   return State::kMore;  // until the connection closes
 }
 
+std::string lookup_hosts_file(std::string_view text, std::string_view name) {
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    line = line.substr(0, line.find('#'));
+    std::vector<std::string_view> fields;
+    while (!line.empty()) {
+      const auto start = line.find_first_not_of(" \t\r");
+      if (start == std::string_view::npos) break;
+      line.remove_prefix(start);
+      const auto end = line.find_first_of(" \t\r");
+      fields.push_back(line.substr(0, end));
+      line = end == std::string_view::npos ? std::string_view{} : line.substr(end);
+    }
+    for (std::size_t i = 1; i < fields.size(); ++i) {
+      if (fields[i] == name) return std::string(fields[0]);
+    }
+  }
+  return {};
+}
+
 namespace {
+
+// The address of `host`: itself when it is one, else from /etc/hosts.
+std::optional<asio::ip::address> known_address(const std::string& host) {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (!ec) return address;
+  std::string text;
+  if (std::FILE* f = std::fopen("/etc/hosts", "rb")) {
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1U << 20)) text.append(buf, n);
+    std::fclose(f);
+  }
+  const auto found = asio::ip::make_address(lookup_hosts_file(text, host), ec);
+  if (!ec) return found;
+  return std::nullopt;
+}
 
 // One request in flight: owns its sockets and timer; finishes exactly once.
 struct HttpOperation : std::enable_shared_from_this<HttpOperation> {
@@ -208,19 +248,25 @@ void http_request(asio::io_context& io, const HttpUrl& url, const HttpRequest& r
   op->timer.async_wait([op, timeout](std::error_code ec) {
     if (!ec) op->finish(std::nullopt, "no answer within " + std::to_string(timeout.count()) + " ms");
   });
+  auto connected = [op](std::error_code ec) {
+    if (ec) return op->finish(std::nullopt, "cannot connect: " + ec.message());
+    std::error_code ignored;
+    op->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    asio::async_write(op->socket, asio::buffer(op->request), [op](std::error_code ec2, std::size_t) {
+      if (ec2) return op->finish(std::nullopt, "cannot send the request: " + ec2.message());
+      op->read();
+    });
+  };
+  if (const auto address = known_address(url.host)) {
+    op->socket.async_connect(asio::ip::tcp::endpoint(*address, url.port), connected);
+    return;
+  }
   op->resolver.async_resolve(
       url.host, std::to_string(url.port),
-      [op](std::error_code ec, const asio::ip::tcp::resolver::results_type& endpoints) {
-        if (ec) return op->finish(std::nullopt, "cannot resolve the host: " + ec.message());
-        asio::async_connect(op->socket, endpoints, [op](std::error_code ec2, const asio::ip::tcp::endpoint&) {
-          if (ec2) return op->finish(std::nullopt, "cannot connect: " + ec2.message());
-          std::error_code ignored;
-          op->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-          asio::async_write(op->socket, asio::buffer(op->request), [op](std::error_code ec3, std::size_t) {
-            if (ec3) return op->finish(std::nullopt, "cannot send the request: " + ec3.message());
-            op->read();
-          });
-        });
+      [op, connected](std::error_code ec, const asio::ip::tcp::resolver::results_type& found) {
+        if (ec) return op->finish(std::nullopt, "cannot resolve " + ec.message());
+        asio::async_connect(op->socket, found,
+                            [connected](std::error_code ec2, const asio::ip::tcp::endpoint&) { connected(ec2); });
       });
 }
 

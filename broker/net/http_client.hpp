@@ -65,6 +65,12 @@ class HttpResponseParser {
   std::string error_;
 };
 
+// The address `name` has in a hosts file's `text` (/etc/hosts syntax), or
+// "" when it has none. The HTTP client looks names up there first: the
+// Supervisor adds `supervisor` to the add-on's /etc/hosts, and a static
+// binary's getaddrinfo cannot read it on a musl-based (Alpine) system.
+std::string lookup_hosts_file(std::string_view text, std::string_view name);
+
 // Sends `request` to `url`. `done` runs once, on `io`'s thread, with the
 // response or, when none came in time or the connection failed, an error.
 using HttpDone = std::function<void(std::optional<HttpResponse> response, std::string error)>;

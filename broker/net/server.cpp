@@ -15,9 +15,15 @@ namespace roost::net {
 
 namespace {
 
+// "1.2.3.4:5", "[::1]:5"; an IPv4 client of a dual-stack listener shows as
+// IPv4 (not [::ffff:1.2.3.4]), as Mosquitto shows it.
 std::string describe(const asio::ip::tcp::endpoint& e) {
-  const std::string host = e.address().to_string();
-  return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+  asio::ip::address address = e.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  const std::string host = address.to_string();
+  return (address.is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
 }
 
 std::vector<std::unique_ptr<Worker>> make_workers(Server& server, const ServerSettings& settings) {

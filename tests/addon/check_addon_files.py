@@ -52,7 +52,10 @@ OFFICIAL_FULL_EXAMPLE = {
     "customize": {"active": True, "folder": "mosquitto"},
     "debug": True,
 }
-S6_EXECUTABLE_NAMES = {"run", "finish", "up", "down"}
+# What s6 executes. A oneshot's `up` and `down` are not among them: s6-rc-compile
+# reads them as the text of an execline command line (here, a script's path),
+# and the scripts they name are checked under rootfs/etc/s6-overlay/scripts/.
+S6_EXECUTABLE_NAMES = {"run", "finish"}
 S6_TYPES = {"oneshot", "longrun", "bundle"}
 S6_BUILTIN_SERVICES = {"base", "user", "user2", "legacy-cont-init", "legacy-services"}
 

@@ -269,6 +269,7 @@ def test_home_assistant_users_log_in_through_auth_and_are_cached(addon, supervis
     HTTP call); any Home Assistant user may use any topic."""
     a = addon()
     assert connack_code(a.port, "jane", "jane-secret") == 0
+    assert "New client connected from 127.0.0.1:" in a.log()  # IPv4 on the dual-stack listener, unmapped
     (call,) = supervisor.auth_calls()
     assert call["headers"]["content-type"] == "application/json"
     assert call["headers"]["x-supervisor-token"] == supervisor.token

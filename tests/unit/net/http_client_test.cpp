@@ -26,6 +26,20 @@ TEST(HttpUrl, ParsesTheSupervisorsForms) {
   EXPECT_FALSE(parse_http_url("http://host:x"));
 }
 
+TEST(HostsFile, FindsANameAmongAliasesAndSkipsComments) {
+  const std::string hosts =
+      "127.0.0.1\tlocalhost\n"
+      "# 10.0.0.1 supervisor\n"
+      "172.30.32.2  supervisor hassio   # the Supervisor\n"
+      "fd0c:ac1e:2100::2 supervisor6\r\n";
+  EXPECT_EQ(lookup_hosts_file(hosts, "supervisor"), "172.30.32.2");
+  EXPECT_EQ(lookup_hosts_file(hosts, "hassio"), "172.30.32.2");
+  EXPECT_EQ(lookup_hosts_file(hosts, "supervisor6"), "fd0c:ac1e:2100::2");
+  EXPECT_EQ(lookup_hosts_file(hosts, "localhost"), "127.0.0.1");
+  EXPECT_EQ(lookup_hosts_file(hosts, "127.0.0.1"), "");
+  EXPECT_EQ(lookup_hosts_file(hosts, "super"), "");
+}
+
 TEST(HttpRequest, HasHostLengthAndClose) {
   HttpRequest r;
   r.method = "POST";
