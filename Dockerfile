@@ -8,9 +8,14 @@
 ARG BUILD_ARCH=amd64
 ARG BUILD_FROM=homeassistant/${BUILD_ARCH}-base:3.21
 ARG BUILDER=debian:bookworm-slim
+# Set by BuildKit; scripts/test-addon-image passes it to buildah.
+ARG TARGETPLATFORM
 
 FROM --platform=$BUILDPLATFORM ${BUILDER} AS build
+# The target: Docker's TARGETARCH (amd64, arm64) where the builder sets it,
+# else the Supervisor's BUILD_ARCH (amd64, aarch64).
 ARG TARGETARCH
+ARG BUILD_ARCH
 # ROOST_PREBUILT: a static roost already built for TARGETARCH, as a path in
 # the build context (the tests build the broker once and reuse it here);
 # empty: compile it in this stage.
@@ -19,10 +24,12 @@ COPY . /src
 RUN if [ -n "$ROOST_PREBUILT" ]; then \
       install -D -m 0755 "/src/$ROOST_PREBUILT" /out/roost; \
     else \
-      ROOST_BUILD_ROOT=/tmp/build /src/scripts/cross-build "${TARGETARCH:-amd64}" /out; \
+      ROOST_BUILD_ROOT=/tmp/build /src/scripts/cross-build "${TARGETARCH:-$BUILD_ARCH}" /out; \
     fi
 
-FROM ${BUILD_FROM}
+# The target platform said again: some builders (buildah 1.28) otherwise
+# keep the build stage's platform for this stage too.
+FROM --platform=${TARGETPLATFORM} ${BUILD_FROM}
 ARG BUILD_ARCH
 ARG BUILD_VERSION=0.1.0
 COPY --from=build /out/roost /usr/bin/roost

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <filesystem>
 #include <string_view>
 
 namespace roost::addon {
@@ -68,7 +69,10 @@ CustomizeSettings parse_customize(const std::vector<std::pair<std::string, std::
         if (value.empty()) {
           warn(std::string(directive) + " needs a file name; ignored");
         } else {
-          (directive == "acl_file" ? out.acl_files : out.password_files).emplace_back(value);
+          // A relative name is relative to the folder of the file naming it.
+          std::filesystem::path path(value);
+          if (path.is_relative()) path = std::filesystem::path(name).parent_path() / path;
+          (directive == "acl_file" ? out.acl_files : out.password_files).push_back(path.lexically_normal().string());
         }
       } else if (directive == "log_type") {
         if (std::find(kLogTypes.begin(), kLogTypes.end(), value) == kLogTypes.end()) {
@@ -95,8 +99,8 @@ CustomizeSettings parse_customize(const std::vector<std::pair<std::string, std::
       } else if (directive == "max_queued_messages") {
         std::uint32_t n = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc{} || end != value.data() + value.size()) {
-          warn("max_queued_messages needs a number; ignored");
+        if (ec != std::errc{} || end != value.data() + value.size() || n < 100 || n > 1'000'000) {
+          warn("max_queued_messages needs a number from 100 to 1000000; ignored");
         } else {
           out.max_queued_messages = n;
         }

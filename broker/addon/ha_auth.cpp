@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 
 #include "auth/crypto.hpp"
+#include "protocol/utf8.hpp"
 
 namespace roost::addon {
 namespace {
@@ -14,8 +15,19 @@ constexpr std::chrono::seconds kRememberDenied{10};
 
 }  // namespace
 
-HomeAssistantAuth::HomeAssistantAuth(Supervisor& supervisor, core::Logger log)
-    : supervisor_(supervisor), log_(log), secret_(auth::random_bytes(32)) {}
+HomeAssistantAuth::HomeAssistantAuth(std::shared_ptr<Supervisor> supervisor, core::Logger log)
+    : supervisor_(std::move(supervisor)), log_(log), secret_(auth::random_bytes(32)) {}
+
+void HomeAssistantAuth::stop() {
+  stopping_.store(true);
+  asio::post(supervisor_->io(), [self = shared_from_this()] {
+    while (!self->waiting_.empty()) {
+      Pending p = std::move(self->waiting_.front());
+      self->waiting_.pop_front();
+      p.done(auth::Verdict::kError);
+    }
+  });
+}
 
 std::string HomeAssistantAuth::key_of(const auth::LoginRequest& request) const {
   std::vector<std::uint8_t> data = secret_;
@@ -27,8 +39,11 @@ std::string HomeAssistantAuth::key_of(const auth::LoginRequest& request) const {
 }
 
 void HomeAssistantAuth::check(const auth::LoginRequest& request, std::function<void(auth::Verdict)> done) {
+  if (stopping_.load()) return done(auth::Verdict::kError);
+  // User names are checked UTF-8 by the decoder; passwords are binary in MQTT.
+  if (protocol::check_utf8(request.password) != protocol::Utf8Status::kValid) return done(auth::Verdict::kDeny);
   Pending p{request, key_of(request), std::move(done)};
-  asio::post(supervisor_.io(), [self = shared_from_this(), p = std::move(p)]() mutable { self->start(std::move(p)); });
+  asio::post(supervisor_->io(), [self = shared_from_this(), p = std::move(p)]() mutable { self->start(std::move(p)); });
 }
 
 void HomeAssistantAuth::start(Pending p) {
@@ -37,6 +52,7 @@ void HomeAssistantAuth::start(Pending p) {
     if (it->second.until > now) return p.done(it->second.verdict);
     remembered_.erase(it);
   }
+  if (stopping_.load()) return p.done(auth::Verdict::kError);
   if (in_flight_ >= kMaxInFlight) {
     if (waiting_.size() >= kMaxWaiting) {
       log_.log(LogType::kWarning, "Home Assistant login of \"" + p.request.username +
@@ -47,12 +63,11 @@ void HomeAssistantAuth::start(Pending p) {
     return;
   }
   ++in_flight_;
-  calls_.fetch_add(1, std::memory_order_relaxed);
   const auth::LoginRequest request = p.request;
-  supervisor_.auth(request.username, request.password, kTimeout,
-                   [self = shared_from_this(), p = std::move(p)](const SupervisorReply& reply) mutable {
-                     self->answered(std::move(p), reply);
-                   });
+  supervisor_->auth(request.username, request.password, kTimeout,
+                    [self = shared_from_this(), p = std::move(p)](const SupervisorReply& reply) mutable {
+                      self->answered(std::move(p), reply);
+                    });
 }
 
 void HomeAssistantAuth::answered(Pending p, const SupervisorReply& reply) {

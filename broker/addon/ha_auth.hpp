@@ -7,15 +7,22 @@
 //    10 s; a 5xx answer, a timeout or a refused connection is never
 //    remembered and refuses the login (kError).
 //  - At most kMaxInFlight calls at once; others wait in a bounded queue,
-//    beyond which a login is refused (kError). A slow Supervisor delays
-//    only the logins waiting for it: it runs on its own io_context.
+//    beyond which a login is refused (kError). The calls are asynchronous
+//    on the Supervisor client's io_context (the engine's): a slow
+//    Supervisor delays only the logins waiting for it.
+//  - A password that is not UTF-8 is refused without a call: the
+//    Supervisor's JSON cannot carry it, and no Home Assistant user has one.
+//  - stop() (at shutdown) refuses what waits and anything new, so the
+//    broker does not wait for more than the calls already in flight.
 // Remembered pairs are keyed by a keyed SHA-512 of user and password,
 // never the password itself.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,14 +40,14 @@ class HomeAssistantAuth : public auth::AuthBackend, public std::enable_shared_fr
   static constexpr std::size_t kMaxRemembered = 4096;
   static constexpr std::chrono::seconds kTimeout{5};
 
-  HomeAssistantAuth(Supervisor& supervisor, core::Logger log);
+  HomeAssistantAuth(std::shared_ptr<Supervisor> supervisor, core::Logger log);
 
   std::string_view name() const override { return "home assistant"; }
   // Any thread; `done` runs on the Supervisor's io_context thread (or at once for a remembered pair).
   void check(const auth::LoginRequest& request, std::function<void(auth::Verdict)> done) override;
 
-  // Calls made to the Supervisor so far (for $SYS-like counters and tests).
-  std::uint64_t calls() const noexcept { return calls_.load(std::memory_order_relaxed); }
+  // Any thread: from now on every login is answered kError at once.
+  void stop();
 
  private:
   struct Pending {
@@ -56,10 +63,10 @@ class HomeAssistantAuth : public auth::AuthBackend, public std::enable_shared_fr
   void start(Pending p);  // on the io thread
   void answered(Pending p, const SupervisorReply& reply);
 
-  Supervisor& supervisor_;
+  std::shared_ptr<Supervisor> supervisor_;
   core::Logger log_;
   std::vector<std::uint8_t> secret_;
-  std::atomic<std::uint64_t> calls_{0};
+  std::atomic<bool> stopping_{false};
   // Owned by the io thread.
   std::size_t in_flight_ = 0;
   std::deque<Pending> waiting_;

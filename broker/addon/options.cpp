@@ -18,10 +18,11 @@ class Reader {
     if (error_.empty()) error_ = "option `" + std::string(option) + "`: " + std::string(what);
   }
 
-  void boolean(const json& o, const char* key, bool& out) {
+  void boolean(const json& o, const char* key, bool& out) { boolean(o, key, key, out); }
+  void boolean(const json& o, const std::string& name, const char* key, bool& out) {
     const auto it = o.find(key);
     if (it == o.end() || it->is_null()) return;
-    if (!it->is_boolean()) return fail(key, "must be true or false");
+    if (!it->is_boolean()) return fail(name, "must be true or false");
     out = it->get<bool>();
   }
   void string(const json& o, const std::string& name, const char* key, std::string& out) {
@@ -96,7 +97,7 @@ core::Result<AddonOptions, std::string> parse_options(std::string_view text) {
       Login login;
       r.string(entry, name + ".username", "username", login.username);
       r.string(entry, name + ".password", "password", login.password);
-      r.boolean(entry, "password_pre_hashed", login.password_pre_hashed);
+      r.boolean(entry, name + ".password_pre_hashed", "password_pre_hashed", login.password_pre_hashed);
       if (login.username.empty()) r.fail(name + ".username", "is missing or empty");
       if (login.password.empty()) r.fail(name + ".password", "is missing or empty");
       o.logins.push_back(std::move(login));
@@ -112,9 +113,11 @@ core::Result<AddonOptions, std::string> parse_options(std::string_view text) {
     r.string(root, "cafile", "cafile", ca);
     if (!ca.empty()) o.cafile = ca;
   }
-  for (const auto* file : {&o.certfile, &o.keyfile, o.cafile ? &*o.cafile : nullptr}) {
+  const std::pair<const char*, const std::string*> files[] = {
+      {"certfile", &o.certfile}, {"keyfile", &o.keyfile}, {"cafile", o.cafile ? &*o.cafile : nullptr}};
+  for (const auto& [option, file] : files) {
     if (file != nullptr && (file->find("..") != std::string::npos || file->starts_with('/'))) {
-      r.fail("certfile", "names a file inside /ssl: \"" + *file + "\" is a path");
+      r.fail(option, "names a file inside /ssl: \"" + *file + "\" is a path");
     }
   }
   if (const auto it = root.find("customize"); it != root.end() && !it->is_null()) {

@@ -71,7 +71,13 @@ void Supervisor::call(std::string method, std::string target, const json& body, 
   request.headers.emplace_back("Accept", "application/json");
   if (!body.is_null()) {
     request.headers.emplace_back("Content-Type", "application/json");
-    request.body = body.dump();
+    try {
+      request.body = body.dump();
+    } catch (const nlohmann::json::exception& e) {  // text that is not UTF-8
+      SupervisorReply r;
+      r.error = std::string("cannot encode the request: ") + e.what();
+      return done(std::move(r));
+    }
   }
   net::http_request(io_, url_, request, timeout,
                     [done = std::move(done)](std::optional<net::HttpResponse> response, std::string error) {
@@ -122,9 +128,11 @@ void register_service(Supervisor& s, const ServiceInfo& info, const core::Logger
   };
   own_slug(s, [&s, log, publish](const std::string& self) {
     s.call("GET", "/services/mqtt", nullptr, kCallTimeout, [&s, log, publish, self](const SupervisorReply& current) {
-      if (!current.ok()) return publish();  // nobody provides it ("Service not enabled")
+      if (current.status == 400) return publish();  // "Service not enabled": nobody provides it
+      // Otherwise (ours, another broker's, or no clear answer) delete first:
+      // a stale registration would make the POST fail.
       const std::string provider = provider_of(data_of(current));
-      if (!provider.empty() && provider != self) {
+      if (current.ok() && !provider.empty() && !self.empty() && provider != self) {
         log.log(LogType::kWarning, "Another MQTT broker (" + provider +
                                        ") had registered the mqtt service; Roost takes it over. Stop or "
                                        "uninstall that app so that Home Assistant and add-ons use one broker.");
@@ -141,9 +149,9 @@ void withdraw_service(Supervisor& s, const core::Logger& log, std::function<void
   own_slug(s, [&s, log, done = std::move(done)](const std::string& self) mutable {
     s.call("GET", "/services/mqtt", nullptr, kCallTimeout,
            [&s, log, self, done = std::move(done)](const SupervisorReply& current) mutable {
-             if (!current.ok()) return done(current.status != 0);  // none registered: nothing to do
+             if (current.status == 400) return done(true);  // "Service not enabled": nothing to withdraw
              const std::string provider = provider_of(data_of(current));
-             if (!provider.empty() && !self.empty() && provider != self) {
+             if (current.ok() && !provider.empty() && !self.empty() && provider != self) {
                log.log(LogType::kNotice, "The mqtt service belongs to " + provider + " now; leaving it registered");
                return done(true);
              }

@@ -299,15 +299,9 @@ int serve(const Options& o) {
       wait_for_reload();
     });
   };
-  try {
-    server.start();
-  } catch (const std::system_error& e) {
-    logger.log(roost::core::LogType::kError, e.what());
-    std::fprintf(stderr, "roost: %s\n", e.what());
-    return 1;
-  }
-  // The add-on: Home Assistant users log in through the Supervisor.
-  std::optional<roost::addon::Supervisor> supervisor;
+  // The add-on: Home Assistant users log in through the Supervisor (set
+  // before the listeners open, so no login misses it).
+  std::shared_ptr<roost::addon::HomeAssistantAuth> home_assistant;
   if (config.home_assistant.enabled && config.home_assistant.auth) {
     const std::string token = roost::addon::supervisor_token_from_env();
     const auto url = roost::net::parse_http_url(config.home_assistant.supervisor);
@@ -315,15 +309,24 @@ int serve(const Options& o) {
       logger.log(roost::core::LogType::kWarning,
                  "[home_assistant]: no SUPERVISOR_TOKEN in the environment; Home Assistant users cannot log in");
     } else {
-      supervisor.emplace(server.io(), *url, token);
-      server.authenticator().set_backends({std::make_shared<roost::addon::HomeAssistantAuth>(*supervisor, logger)});
+      home_assistant = std::make_shared<roost::addon::HomeAssistantAuth>(
+          std::make_shared<roost::addon::Supervisor>(server.io(), *url, token), logger);
+      server.authenticator().set_backends({home_assistant});
       logger.log(roost::core::LogType::kInformation,
                  "Home Assistant users log in through " + config.home_assistant.supervisor + "/auth");
     }
   }
+  try {
+    server.start();
+  } catch (const std::system_error& e) {
+    logger.log(roost::core::LogType::kError, e.what());
+    std::fprintf(stderr, "roost: %s\n", e.what());
+    return 1;
+  }
   asio::signal_set signals(server.io(), SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int) {
     if (!ec) {
+      if (home_assistant) home_assistant->stop();  // no new calls to wait for
       server.stop();
       reloads.cancel();
     }

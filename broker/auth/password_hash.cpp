@@ -110,6 +110,16 @@ PasswordHash PasswordHash::make(std::string_view password, std::uint32_t iterati
   return h;
 }
 
+PasswordHash PasswordHash::make_go_auth(std::string_view password, std::uint32_t iterations) {
+  PasswordHash h;
+  h.format_ = Format::kGoAuthPbkdf2;
+  h.digest_ = Digest::kSha512;
+  h.iterations_ = iterations;
+  h.salt_ = random_bytes(16);
+  h.hash_ = pbkdf2(Digest::kSha512, password, h.salt_, iterations, 64);
+  return h;
+}
+
 bool PasswordHash::verify(std::string_view password) const {
   std::vector<std::uint8_t> computed;
   if (format_ == Format::kMosquittoSha512) {

@@ -28,6 +28,9 @@ class PasswordHash {
   static core::Result<PasswordHash, std::string> parse(std::string_view text);
   // A new $7$ hash of `password` with a random 12-byte salt (Mosquitto's choice).
   static PasswordHash make(std::string_view password, std::uint32_t iterations);
+  // A new PBKDF2$sha512$ hash as mosquitto-go-auth's `pw -p` writes it
+  // (16-byte salt, 64-byte key): what the official add-on's logins accept.
+  static PasswordHash make_go_auth(std::string_view password, std::uint32_t iterations);
 
   // Hashes `password` the same way and compares. Costs `iterations` rounds:
   // never call it on an I/O thread.

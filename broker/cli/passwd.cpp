@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <string>
 #include <sys/stat.h>
 #include <termios.h>
@@ -25,20 +26,25 @@ namespace roost::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    "Usage: roost passwd [-H sha512-pbkdf2 | -H sha512] [-I iterations] [-c | -D] FILE USER\n"
-    "       roost passwd [-H sha512-pbkdf2 | -H sha512] [-I iterations] [-c] -b FILE USER PASSWORD\n"
+    "Usage: roost passwd [-H HASH] [-I iterations] [-c | -D] FILE USER\n"
+    "       roost passwd [-H HASH] [-I iterations] [-c] -b FILE USER PASSWORD\n"
+    "       roost passwd [-H HASH] [-I iterations] -p PASSWORD\n"
     "       roost passwd -U FILE\n"
     "\n"
     " -b : batch mode: the password is the last argument (it shows in the process list)\n"
     " -c : create a new password file, replacing any that exists\n"
     " -D : delete the user\n"
-    " -H : the hash: sha512-pbkdf2 (default, $7$) or sha512 ($6$, for Mosquitto 1.x)\n"
+    " -H : the hash: sha512-pbkdf2 (default, $7$), sha512 ($6$, for Mosquitto 1.x) or\n"
+    "      pbkdf2 (PBKDF2$sha512$..., mosquitto-go-auth's, as the official Home Assistant\n"
+    "      add-on's password_pre_hashed logins take it)\n"
+    " -p : print the hash of PASSWORD and write no file (as go-auth's pw -p)\n"
     " -I : PBKDF2 iterations (default 100000)\n"
     " -U : hash every plain-text password of a file (user:password lines)\n"
     "\n"
     "Files are compatible with mosquitto_passwd and Mosquitto's password_file.\n";
 
 std::string make_hash(const PasswdEdit& edit, std::string_view password) {
+  if (edit.go_auth) return auth::PasswordHash::make_go_auth(password, edit.iterations).to_string();
   if (!edit.sha512) return auth::PasswordHash::make(password, edit.iterations).to_string();
   // $6$: SHA-512(password || salt), 12-byte salt, as mosquitto_passwd -H sha512 writes.
   const std::vector<std::uint8_t> salt = auth::random_bytes(12);
@@ -141,6 +147,7 @@ int passwd_main(int argc, char** argv) {
   PasswdEdit edit;
   bool create = false;
   bool batch = false;
+  std::optional<std::string> print;  // -p PASSWORD
   std::vector<std::string> args;
   for (int i = 0; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -154,10 +161,16 @@ int passwd_main(int argc, char** argv) {
     } else if (a == "-U") {
       edit.op = PasswdOp::kUpgrade;
     } else if (a == "-H") {
-      if (++i >= argc) return usage("-H needs sha512-pbkdf2 or sha512");
+      if (++i >= argc) return usage("-H needs sha512-pbkdf2, sha512 or pbkdf2");
       const std::string_view h = argv[i];
-      if (h != "sha512" && h != "sha512-pbkdf2") return usage("-H must be sha512-pbkdf2 or sha512");
+      if (h != "sha512" && h != "sha512-pbkdf2" && h != "pbkdf2") {
+        return usage("-H must be sha512-pbkdf2, sha512 or pbkdf2");
+      }
       edit.sha512 = h == "sha512";
+      edit.go_auth = h == "pbkdf2";
+    } else if (a == "-p") {
+      if (++i >= argc) return usage("-p needs a password");
+      print = argv[i];
     } else if (a == "-I") {
       if (++i >= argc) return usage("-I needs a number of iterations");
       const std::string_view n = argv[i];
@@ -171,6 +184,11 @@ int passwd_main(int argc, char** argv) {
     } else {
       args.emplace_back(a);
     }
+  }
+  if (print) {
+    if (create || batch || edit.op != PasswdOp::kSet || !args.empty()) return usage("-p takes no file");
+    std::printf("%s\n", make_hash(edit, *print).c_str());
+    return 0;
   }
   if (create && edit.op != PasswdOp::kSet) return usage("-c cannot be combined with -D or -U");
   const std::size_t wanted = edit.op == PasswdOp::kUpgrade ? 1 : batch ? 3 : 2;

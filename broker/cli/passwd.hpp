@@ -4,6 +4,7 @@
 //   roost passwd [-H sha512-pbkdf2|sha512] [-I iterations] [-c | -D] FILE USER
 //   roost passwd [-H ...] [-I iterations] [-c] -b FILE USER PASSWORD
 //   roost passwd -U FILE
+//   roost passwd [-H ...] [-I iterations] -p PASSWORD   (prints the hash, as go-auth's `pw -p`)
 // Files are rewritten whole and atomically (a temporary file renamed over
 // the old one); new files get mode 0600, existing ones keep their owner,
 // group and mode; comments and the order of users are kept.
@@ -31,6 +32,7 @@ struct PasswdEdit {
   std::string password;
   bool sha512 = false;  // -H sha512: the old salted SHA-512 ($6$), for Mosquitto 1.x
   std::uint32_t iterations = kDefaultIterations;
+  bool go_auth = false;  // -H pbkdf2: PBKDF2$sha512$..., as mosquitto-go-auth's `pw` (the official add-on)
 };
 
 // The password file `text` after `edit`, or why it cannot be done.

@@ -27,7 +27,7 @@ bool read_text_file(const std::string& path, std::string& out, std::string& erro
 bool write_file_atomically(const std::string& requested, const std::string& text, std::optional<mode_t> mode,
                            std::string& error) {
   std::string path = requested;
-  if (char* real = ::realpath(requested.c_str(), nullptr)) {
+  if (char* real = mode ? nullptr : ::realpath(requested.c_str(), nullptr)) {
     path = real;
     std::free(real);
   }

@@ -138,7 +138,7 @@ HttpResponseParser::State HttpResponseParser::parse() {
       std::string_view size_text(buffer_.data() + pos, eol - pos);
       size_text = size_text.substr(0, size_text.find(';'));
       std::size_t size = 0;
-      if (!parse_number(trim(size_text), size, 16)) return fail("a bad chunk size");
+      if (!parse_number(trim(size_text), size, 16) || size > kMaxSize) return fail("a bad chunk size");
       if (size == 0) {
         if (buffer_.find("\r\n", eol + 2) == std::string::npos) return State::kMore;
         response_.body = std::move(body);

@@ -263,6 +263,19 @@ def test_system_users_connect_and_use_every_topic_anonymous_is_refused(addon):
     assert connack_code(a.port, "homeassistant", "wrong") != 0
 
 
+def test_roost_passwd_writes_go_auth_hashes_that_pre_hashed_logins_take(addon):
+    """Checklist: our `pw`-like output (roost passwd -H pbkdf2 -p, as go-auth's `pw -p`) has go-auth's
+    format (sha512, 16-byte salt, 64-byte key) and logs in as a pre-hashed login."""
+    r = subprocess.run([ROOST_BIN, "passwd", "-H", "pbkdf2", "-I", "1000", "-p", "s3cret"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    hashed = r.stdout.strip()
+    assert re.fullmatch(r"PBKDF2\$sha512\$1000\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{86}==", hashed), hashed
+    a = addon({"logins": [{"username": "esp", "password": hashed, "password_pre_hashed": True}]})
+    assert connack_code(a.port, "esp", "s3cret") == 0
+    assert connack_code(a.port, "esp", "wrong") in (4, 5)
+
+
 def test_home_assistant_users_log_in_through_auth_and_are_cached(addon, supervisor):
     """Checklist: POST /auth with X-Supervisor-Token, Content-Type exactly application/json, no
     Authorization header; 200 -> success; 401 -> refused; success cached (second CONNECT makes no
@@ -288,6 +301,16 @@ def test_home_assistant_users_log_in_through_auth_and_are_cached(addon, supervis
     # Local users never reach the Supervisor.
     assert connack_code(a.port, "homeassistant", a.password("homeassistant")) == 0
     assert len(supervisor.auth_calls()) == 2
+
+
+def test_a_password_that_is_not_utf8_is_refused_without_asking(addon, supervisor):
+    """MQTT passwords are binary; the Supervisor's JSON cannot carry one that is not UTF-8. Such a
+    login is refused at once and the broker carries on."""
+    a = addon()
+    assert connack_code(a.port, "jane", b"\xff\xfe") in (4, 5)
+    assert supervisor.auth_calls() == []
+    assert connack_code(a.port, "jane", "jane-secret") == 0
+    assert a.process.poll() is None
 
 
 def test_supervisor_errors_refuse_the_login_and_are_not_cached(addon, supervisor):

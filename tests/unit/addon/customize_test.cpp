@@ -26,6 +26,18 @@ TEST(Customize, ReadsTheSupportedDirectives) {
   EXPECT_TRUE(c.warnings.empty()) << c.warnings[0];
 }
 
+TEST(Customize, RelativeFilesAreInTheFolderAndQueueLimitsAreBounded) {
+  const auto c = parse_customize({{"/share/mosquitto/a.conf",
+                                   "acl_file acl.conf\npassword_file ../mosquitto/pw\nmax_queued_messages 3000000000\n"
+                                   "max_queued_messages 5\n"}});
+  EXPECT_EQ(c.acl_files, (std::vector<std::string>{"/share/mosquitto/acl.conf"}));
+  EXPECT_EQ(c.password_files, (std::vector<std::string>{"/share/mosquitto/pw"}));
+  EXPECT_FALSE(c.max_queued_messages);
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_EQ(c.warnings[0],
+            "/share/mosquitto/a.conf:3: max_queued_messages needs a number from 100 to 1000000; ignored");
+}
+
 TEST(Customize, UnknownDirectivesAndBridgesAreWarningsWithFileAndLine) {
   const auto c = parse_customize({{"x.conf",
                                    "persistent_client_expiration 1d\n"

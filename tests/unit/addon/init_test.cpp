@@ -83,6 +83,15 @@ TEST_F(AddonInit, WritesPrivateFilesAndReusesTheSystemUsers) {
   EXPECT_EQ(log_.text.find("Created"), std::string::npos);
 }
 
+TEST_F(AddonInit, ASymlinkInTheConfigFolderIsReplacedNotFollowed) {
+  std::ofstream(root_ / "data/precious") << "keep";
+  fs::create_symlink(root_ / "data/precious", root_ / "config/credentials");
+  ASSERT_EQ(init("{}"), 0) << log_.text;
+  EXPECT_EQ(read(root_ / "data/precious"), "keep");
+  EXPECT_FALSE(fs::is_symlink(root_ / "config/credentials"));
+  EXPECT_NE(read(root_ / "config/credentials").find("homeassistant: "), std::string::npos);
+}
+
 TEST_F(AddonInit, AnOfficialSystemUserFileIsKeptAndExtended) {
   const std::string official = R"({"homeassistant":{"password":"ha-pw"},"addons":{"password":"addons-pw"}})";
   std::ofstream(root_ / "data/system_user.json") << official;

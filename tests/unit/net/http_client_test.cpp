@@ -86,6 +86,9 @@ TEST(HttpResponseParser, BadInputIsAnError) {
   EXPECT_EQ(c.finish(), HttpResponseParser::State::kError);
   HttpResponseParser d;
   EXPECT_EQ(d.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"), HttpResponseParser::State::kError);
+  HttpResponseParser huge_chunk;  // a size that would wrap around the buffer's arithmetic
+  EXPECT_EQ(huge_chunk.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffec\r\nab\r\n"),
+            HttpResponseParser::State::kError);
   HttpResponseParser e;
   EXPECT_EQ(e.feed(std::string(HttpResponseParser::kMaxSize + 1, 'x')), HttpResponseParser::State::kError);
 }
