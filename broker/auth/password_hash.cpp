@@ -100,24 +100,23 @@ core::Result<PasswordHash, std::string> PasswordHash::parse(std::string_view tex
   return h;
 }
 
-PasswordHash PasswordHash::make(std::string_view password, std::uint32_t iterations) {
+PasswordHash PasswordHash::make_sha512(Format format, std::string_view password, std::uint32_t iterations,
+                                       std::size_t salt_size) {
   PasswordHash h;
-  h.format_ = Format::kMosquittoPbkdf2;
+  h.format_ = format;
   h.digest_ = Digest::kSha512;
   h.iterations_ = iterations;
-  h.salt_ = random_bytes(12);
+  h.salt_ = random_bytes(salt_size);
   h.hash_ = pbkdf2(Digest::kSha512, password, h.salt_, iterations, 64);
   return h;
 }
 
+PasswordHash PasswordHash::make(std::string_view password, std::uint32_t iterations) {
+  return make_sha512(Format::kMosquittoPbkdf2, password, iterations, 12);
+}
+
 PasswordHash PasswordHash::make_go_auth(std::string_view password, std::uint32_t iterations) {
-  PasswordHash h;
-  h.format_ = Format::kGoAuthPbkdf2;
-  h.digest_ = Digest::kSha512;
-  h.iterations_ = iterations;
-  h.salt_ = random_bytes(16);
-  h.hash_ = pbkdf2(Digest::kSha512, password, h.salt_, iterations, 64);
-  return h;
+  return make_sha512(Format::kGoAuthPbkdf2, password, iterations, 16);
 }
 
 bool PasswordHash::verify(std::string_view password) const {

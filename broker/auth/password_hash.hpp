@@ -47,6 +47,9 @@ class PasswordHash {
 
  private:
   PasswordHash() = default;
+  // PBKDF2-HMAC-SHA512 with a random salt and a 64-byte key, stored as `format`.
+  static PasswordHash make_sha512(Format format, std::string_view password, std::uint32_t iterations,
+                                  std::size_t salt_size);
   Format format_ = Format::kMosquittoPbkdf2;
   Digest digest_ = Digest::kSha512;
   std::uint32_t iterations_ = 0;
