@@ -27,7 +27,10 @@ def loadgen(port, scenario, qos, seconds=1):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(not os.path.exists(LOADGEN), reason="roost_loadgen not built (ROOST_BENCH=OFF)")
+# Skipped only when nobody named a load generator and the default one is not
+# built; scripts/test names one (ROOST_LOADGEN), so there a missing one fails.
+@pytest.mark.skipif(not os.path.exists(LOADGEN) and "ROOST_LOADGEN" not in os.environ,
+                    reason="roost_loadgen not built (ROOST_BENCH=OFF)")
 @pytest.mark.parametrize("scenario", ["fan-in", "pairs", "fan-out"])
 @pytest.mark.parametrize("qos", [0, 1, 2])
 def test_load_across_threads(make_broker, scenario, qos):
