@@ -7,6 +7,28 @@ Stack::Stack(std::shared_ptr<const TlsContext> tls, bool websocket, WsLimits lim
   if (websocket) ws_.emplace(limits);
 }
 
+Stack::Stack(std::shared_ptr<const TlsContext> tls, ClientEnd end, WsLimits limits) {
+  if (tls) tls_.emplace(std::move(tls), std::move(end.server_name));
+  if (end.websocket) ws_.emplace(WsSession::client(std::move(end.ws_host), std::move(end.ws_path), limits));
+}
+
+bool Stack::start() {
+  if (tls_) {
+    if (tls_->start()) return true;
+    error_ = "TLS: " + tls_->error();
+    return false;
+  }
+  return start_websocket();
+}
+
+bool Stack::start_websocket() {
+  if (!ws_ || !ws_->is_client() || ws_started_) return true;
+  ws_started_ = true;
+  scratch_.clear();
+  ws_->start(scratch_);
+  return send_down(scratch_);
+}
+
 bool Stack::send_down(core::ByteView bytes) {
   if (bytes.empty()) return true;
   if (!tls_) {
@@ -37,6 +59,7 @@ Stack::Status Stack::read(core::ByteView raw, std::vector<std::uint8_t>& mqtt) {
       return Status::kClose;
     }
     if (!ws_) return Status::kOk;
+    if (tls_->established() && !start_websocket()) return Status::kError;
     bytes = plain_;
   }
   if (!ws_) {
@@ -59,8 +82,8 @@ Stack::Status Stack::write(std::span<const core::ByteView> pieces, std::size_t t
     // One frame per write: the frame and TLS both copy; without TLS this is
     // the one copy of the payload a WebSocket client costs.
     scratch_.clear();
-    scratch_.reserve(total + 10);
-    WsSession::frame(pieces, total, scratch_);
+    scratch_.reserve(total + 14);
+    ws_->write_frame(pieces, total, scratch_);
     return send_down(scratch_) ? Status::kOk : Status::kError;
   }
   if (total == 0) return Status::kOk;
@@ -75,7 +98,7 @@ Stack::Status Stack::write(std::span<const core::ByteView> pieces, std::size_t t
 void Stack::close() {
   if (ws_ && ws_->open()) {
     scratch_.clear();
-    WsSession::close_frame(1000, scratch_);
+    ws_->write_close_frame(1000, scratch_);
     send_down(scratch_);
   }
   if (tls_) tls_->shutdown();

@@ -10,29 +10,14 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 
+#include "transport/tls_detail.hpp"
+
 namespace roost::transport {
 
 namespace {
 
 constexpr std::size_t kRecord = std::size_t{16} * 1024;     // a TLS record's plaintext, at most
 constexpr std::size_t kCompactAt = std::size_t{64} * 1024;  // output buffer housekeeping
-
-std::string describe(int code) {
-  // Loading functions answer plain WOLFSSL_FAILURE (0), whose text is "ok".
-  if (code == WOLFSSL_FAILURE) return "missing, unreadable or not in PEM format";
-  char buf[WOLFSSL_MAX_ERROR_SZ] = {};
-  wolfSSL_ERR_error_string_n(static_cast<unsigned long>(code), buf, sizeof buf);
-  return buf;
-}
-
-int password_callback(char* buffer, int size, int, void* userdata) {
-  const auto* password = static_cast<const std::string*>(userdata);
-  if (password == nullptr || size <= 0) return 0;
-  const int n = std::min(size - 1, static_cast<int>(password->size()));
-  std::memcpy(buffer, password->data(), static_cast<std::size_t>(n));
-  buffer[n] = '\0';
-  return n;
-}
 
 // Buffers between the two ends of the self-test handshake.
 struct Pipe {
@@ -52,6 +37,27 @@ int pipe_send(WOLFSSL*, char* buffer, int size, void* ctx) {
   auto& p = *static_cast<Pipe*>(ctx);
   p.bytes.insert(p.bytes.end(), buffer, buffer + size);
   return size;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::string describe(int code) {
+  // Loading functions answer plain WOLFSSL_FAILURE (0), whose text is "ok".
+  if (code == WOLFSSL_FAILURE) return "missing, unreadable or not in PEM format";
+  char buf[WOLFSSL_MAX_ERROR_SZ] = {};
+  wolfSSL_ERR_error_string_n(static_cast<unsigned long>(code), buf, sizeof buf);
+  return buf;
+}
+
+int password_callback(char* buffer, int size, int, void* userdata) {
+  const auto* password = static_cast<const std::string*>(userdata);
+  if (password == nullptr || size <= 0) return 0;
+  const int n = std::min(size - 1, static_cast<int>(password->size()));
+  std::memcpy(buffer, password->data(), static_cast<std::size_t>(n));
+  buffer[n] = '\0';
+  return n;
 }
 
 // A handshake in memory between a server session of `server` and a client
@@ -91,7 +97,7 @@ bool self_test(WOLFSSL_CTX* server, std::string& error) {
   return ok;
 }
 
-}  // namespace
+}  // namespace detail
 
 void release_thread_tls() {
 #if defined(FP_ECC)
@@ -130,19 +136,19 @@ TlsContext::TlsContext(const TlsSettings& s) : settings_(s) {
     fail("ciphers: wolfSSL knows none of \"" + ciphers + "\"");
   }
   if (!settings_.keyfile_password.empty()) {
-    wolfSSL_CTX_set_default_passwd_cb(ctx_, password_callback);
+    wolfSSL_CTX_set_default_passwd_cb(ctx_, detail::password_callback);
     wolfSSL_CTX_set_default_passwd_cb_userdata(ctx_, &settings_.keyfile_password);
   }
   if (s.certfile.empty() || s.keyfile.empty()) fail("a TLS listener needs certfile and keyfile");
   if (int rc = wolfSSL_CTX_use_certificate_chain_file(ctx_, s.certfile.c_str()); rc != WOLFSSL_SUCCESS) {
-    fail("certfile " + s.certfile + ": cannot load the certificate (" + describe(rc) + ")");
+    fail("certfile " + s.certfile + ": cannot load the certificate (" + detail::describe(rc) + ")");
   }
   if (int rc = wolfSSL_CTX_use_PrivateKey_file(ctx_, s.keyfile.c_str(), WOLFSSL_FILETYPE_PEM); rc != WOLFSSL_SUCCESS) {
-    fail("keyfile " + s.keyfile + ": cannot load the private key (" + describe(rc) +
+    fail("keyfile " + s.keyfile + ": cannot load the private key (" + detail::describe(rc) +
          (s.keyfile_password.empty() ? "; if it is encrypted, set keyfile_password)" : ")"));
   }
   std::string why;
-  if (wolfSSL_CTX_check_private_key(ctx_) != WOLFSSL_SUCCESS || !self_test(ctx_, why)) {
+  if (wolfSSL_CTX_check_private_key(ctx_) != WOLFSSL_SUCCESS || !detail::self_test(ctx_, why)) {
     fail("keyfile " + s.keyfile + " does not belong to the certificate in " + s.certfile +
          (why.empty() ? "" : " (a test handshake failed: " + why + ")"));
   }
@@ -150,7 +156,7 @@ TlsContext::TlsContext(const TlsSettings& s) : settings_(s) {
   if (!s.cafile.empty() || !s.capath.empty()) {
     const int rc = wolfSSL_CTX_load_verify_locations(ctx_, s.cafile.empty() ? nullptr : s.cafile.c_str(),
                                                      s.capath.empty() ? nullptr : s.capath.c_str());
-    if (rc != WOLFSSL_SUCCESS) fail("cafile/capath: cannot load the CA certificates (" + describe(rc) + ")");
+    if (rc != WOLFSSL_SUCCESS) fail("cafile/capath: cannot load the CA certificates (" + detail::describe(rc) + ")");
   } else if (verify) {
     fail("require_certificate needs cafile or capath (the CAs that sign client certificates)");
   }
@@ -195,11 +201,16 @@ void ByteQueue::take(std::vector<std::uint8_t>& out) {
   head_ = 0;
 }
 
-TlsSession::TlsSession(std::shared_ptr<const TlsContext> context) : context_(std::move(context)) {
+TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, std::string server_name)
+    : context_(std::move(context)), server_name_(std::move(server_name)) {
   ssl_ = wolfSSL_new(context_->get());
   if (ssl_ == nullptr) throw std::runtime_error("TLS: cannot create a session");
   wolfSSL_SetIOReadCtx(ssl_, this);
   wolfSSL_SetIOWriteCtx(ssl_, this);
+  if (context_->is_client()) {
+    set_up_client();
+    return;
+  }
   // ALPN "mqtt" when the client offers it; clients that offer none or
   // others still connect [MQTT 5.0 4.2 leaves ALPN optional].
   char alpn[] = "mqtt";
@@ -232,7 +243,15 @@ bool TlsSession::fail(int rc) {
     closed_ = true;
     return false;
   }
-  error_ = describe(code);
+  error_ = detail::describe(code);
+  if (is_client() && !established_) {
+    // wolfSSL's texts ("peer subject name mismatch") do not say whose.
+    if (code == DOMAIN_NAME_MISMATCH || code == IPADDR_MISMATCH) {
+      error_ = "the server's certificate is not for " + server_name_ + " (" + error_ + ")";
+    } else if (const char* problem = detail::certificate_problem(code)) {
+      error_ = std::string("the server's certificate failed verification: ") + problem + " (" + error_ + ")";
+    }
+  }
   return false;
 }
 
@@ -240,7 +259,7 @@ bool TlsSession::read(core::ByteView cipher, std::vector<std::uint8_t>& plain) {
   input_ = cipher;
   while (!established_) {
     const std::size_t before = input_.size();
-    const int rc = wolfSSL_accept(ssl_);
+    const int rc = is_client() ? wolfSSL_connect(ssl_) : wolfSSL_accept(ssl_);
     if (rc == WOLFSSL_SUCCESS) {
       established_ = true;
       break;
@@ -270,7 +289,7 @@ bool TlsSession::write(core::ByteView plain) {
     const int n = wolfSSL_write(ssl_, plain.data(), size);
     if (n <= 0) {
       const int code = wolfSSL_get_error(ssl_, n);
-      error_ = describe(code);
+      error_ = detail::describe(code);
       return false;
     }
     plain = plain.subspan(static_cast<std::size_t>(n));

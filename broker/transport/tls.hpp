@@ -6,7 +6,8 @@
 //
 // A TlsContext is one listener's certificates and policy, built whole from
 // TlsSettings (or not at all, with a message saying why). A reload builds a
-// new one; sessions keep the context they started with.
+// new one; sessions keep the context they started with. Built from
+// TlsClientSettings it is the client end instead: its sessions connect.
 
 #include <cstdint>
 #include <memory>
@@ -45,15 +46,24 @@ class TlsContext {
  public:
   // Throws std::runtime_error naming the file or setting at fault.
   explicit TlsContext(const TlsSettings& settings);
+  // The client end. Throws std::runtime_error naming the file or setting at
+  // fault; without CAs (cafile, capath or use_os_certs) only verify=false.
+  explicit TlsContext(const TlsClientSettings& settings);
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
   WOLFSSL_CTX* get() const noexcept { return ctx_; }
+  // The server's settings (default ones for a client context).
   const TlsSettings& settings() const noexcept { return settings_; }
+  // The client's settings (default ones for a server context).
+  const TlsClientSettings& client_settings() const noexcept { return client_settings_; }
+  bool is_client() const noexcept { return client_; }
 
  private:
   TlsSettings settings_;
+  TlsClientSettings client_settings_;
+  bool client_ = false;
   WOLFSSL_CTX* ctx_ = nullptr;
 };
 
@@ -76,11 +86,19 @@ class ByteQueue {
 
 class TlsSession {
  public:
-  explicit TlsSession(std::shared_ptr<const TlsContext> context);
+  // For a client context `server_name` is the host connected to: sent as
+  // SNI when it is a DNS name, and the certificate must name it (a DNS name
+  // or an IP address, "[::1]" or "::1") unless the context is insecure or
+  // does not verify; it is required then. Ignored for a server context.
+  // Throws std::runtime_error when wolfSSL cannot make a session.
+  explicit TlsSession(std::shared_ptr<const TlsContext> context, std::string server_name = {});
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
+  // Client: queues the ClientHello in output(). False on error (error()).
+  // Server: does nothing, returns true.
+  bool start();
   // Bytes from the peer. Plaintext is appended to `plain`; handshake
   // messages to send go to output(). False on a fatal error (error() says
   // which) or when the peer closed the TLS session (closed()).
@@ -93,6 +111,7 @@ class TlsSession {
   ByteQueue& output() noexcept { return output_; }
   bool established() const noexcept { return established_; }
   bool closed() const noexcept { return closed_; }
+  bool is_client() const noexcept { return context_->is_client(); }
   const std::string& error() const noexcept { return error_; }
   // The negotiated version ("TLSv1.3") and ALPN protocol, once established.
   std::string version() const;
@@ -108,8 +127,10 @@ class TlsSession {
 
  private:
   bool fail(int rc);
+  void set_up_client();
 
   std::shared_ptr<const TlsContext> context_;
+  std::string server_name_;
   WOLFSSL* ssl_ = nullptr;
   core::ByteView input_;
   ByteQueue output_;

@@ -3,22 +3,17 @@
 // options.h first: it carries the configuration the library was built with.
 #include <algorithm>
 #include <cctype>
+#include <string>
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/sha.h>
 
 #include "core/base64.hpp"
+#include "transport/websocket_detail.hpp"
 
 namespace roost::transport {
 
-namespace {
-
-constexpr std::uint8_t kContinuation = 0x0;
-constexpr std::uint8_t kText = 0x1;
-constexpr std::uint8_t kBinary = 0x2;
-constexpr std::uint8_t kClose = 0x8;
-constexpr std::uint8_t kPing = 0x9;
-constexpr std::uint8_t kPong = 0xA;
+namespace detail {
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -33,35 +28,46 @@ std::string_view trim(std::string_view s) noexcept {
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-// Calls f(token) for each comma-separated token of a header value.
-template <class F>
-void for_each_token(std::string_view value, F&& f) {
-  while (!value.empty()) {
-    const std::size_t comma = value.find(',');
-    const std::string_view token = trim(value.substr(0, comma));
-    if (!token.empty()) f(token);
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-}
-
 void append(std::vector<std::uint8_t>& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
 
-void frame_header(std::uint8_t opcode, std::uint64_t length, std::vector<std::uint8_t>& out) {
-  out.push_back(static_cast<std::uint8_t>(0x80 | opcode));  // FIN, never masked (server) [RFC 6455 5.1]
+}  // namespace detail
+
+using detail::append;
+using detail::for_each_header;
+using detail::for_each_token;
+using detail::lower;
+
+namespace {
+
+constexpr std::uint8_t kContinuation = 0x0;
+constexpr std::uint8_t kText = 0x1;
+constexpr std::uint8_t kBinary = 0x2;
+constexpr std::uint8_t kClose = 0x8;
+constexpr std::uint8_t kPing = 0x9;
+constexpr std::uint8_t kPong = 0xA;
+
+void frame_header(std::uint8_t opcode, std::uint64_t length, std::vector<std::uint8_t>& out, bool masked = false) {
+  out.push_back(static_cast<std::uint8_t>(0x80 | opcode));  // FIN
+  // Masked from clients, never from servers [RFC 6455 5.1].
+  const std::uint8_t mask_bit = masked ? 0x80 : 0;
   if (length < 126) {
-    out.push_back(static_cast<std::uint8_t>(length));
+    out.push_back(static_cast<std::uint8_t>(mask_bit | length));
   } else if (length <= 0xFFFF) {
-    out.push_back(126);
+    out.push_back(mask_bit | 126);
     out.push_back(static_cast<std::uint8_t>(length >> 8));
     out.push_back(static_cast<std::uint8_t>(length));
   } else {
-    out.push_back(127);
+    out.push_back(mask_bit | 127);
     for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(length >> shift));
   }
 }
 
 }  // namespace
+
+WsSession::WsSession(WsLimits limits) : limits_(limits) {}
+WsSession::~WsSession() = default;
+WsSession::WsSession(WsSession&&) noexcept = default;
+WsSession& WsSession::operator=(WsSession&&) noexcept = default;
 
 bool parse_upgrade_request(std::string_view head, UpgradeRequest& out, std::string& error) {
   const std::size_t line_end = head.find("\r\n");
@@ -83,19 +89,8 @@ bool parse_upgrade_request(std::string_view head, UpgradeRequest& out, std::stri
     error = "no path";
     return false;
   }
-  std::string_view rest = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
-  while (!rest.empty()) {
-    const std::size_t end = rest.find("\r\n");
-    const std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
-    if (line.empty()) break;
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      error = "a header line without a name";
-      return false;
-    }
-    const std::string name = lower(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
+  const std::string_view rest = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
+  const bool well_formed = for_each_header(rest, [&](const std::string& name, std::string_view value) {
     if (name == "upgrade") {
       for_each_token(value, [&](std::string_view t) { out.websocket = out.websocket || lower(t) == "websocket"; });
     } else if (name == "connection") {
@@ -108,8 +103,9 @@ bool parse_upgrade_request(std::string_view head, UpgradeRequest& out, std::stri
     } else if (name == "sec-websocket-protocol") {
       for_each_token(value, [&](std::string_view t) { out.protocols.emplace_back(t); });
     }
-  }
-  return true;
+  });
+  if (!well_formed) error = "a header line without a name";
+  return well_formed;
 }
 
 std::string websocket_accept(std::string_view key) {
@@ -137,29 +133,33 @@ WsSession::Status WsSession::refuse(std::string_view status, const std::string& 
   return Status::kClose;
 }
 
-WsSession::Status WsSession::handshake(core::ByteView& in, std::vector<std::uint8_t>& reply) {
+std::size_t WsSession::collect_head(core::ByteView& in) {
   // Up to the blank line, byte by byte into head_: bytes after it are frames.
   const std::string_view chars = core::as_chars(in);
   const std::size_t before = head_.size();
   const std::size_t room = limits_.max_header_bytes + 4 > before ? limits_.max_header_bytes + 4 - before : 0;
   head_.append(chars.substr(0, std::min(chars.size(), room)));
+  const std::size_t end = head_.find("\r\n\r\n", before < 3 ? 0 : before - 3);
+  if (end == std::string::npos) {
+    in = {};
+    return head_.size() > limits_.max_header_bytes ? std::string::npos : 0;
+  }
+  const std::size_t head_size = end + 4;
+  if (head_size > limits_.max_header_bytes) return std::string::npos;
+  in = in.subspan(head_size - before);
+  return head_size;
+}
+
+WsSession::Status WsSession::handshake(core::ByteView& in, std::vector<std::uint8_t>& reply) {
+  const std::size_t head_size = collect_head(in);
   if (head_.size() >= 4 && !head_.starts_with("GET ")) {
     // MQTT (or anything else) sent to a WebSocket port: say so at once.
     return refuse("400 Bad Request", "this port speaks MQTT over WebSocket: send an Upgrade: websocket request", reply);
   }
-  const std::size_t end = head_.find("\r\n\r\n", before < 3 ? 0 : before - 3);
-  if (end == std::string::npos) {
-    in = {};
-    if (head_.size() > limits_.max_header_bytes) {
-      return refuse("431 Request Header Fields Too Large", "the request head is larger than 8 KiB", reply);
-    }
-    return Status::kOk;
-  }
-  const std::size_t head_size = end + 4;
-  if (head_size > limits_.max_header_bytes) {
+  if (head_size == std::string::npos) {
     return refuse("431 Request Header Fields Too Large", "the request head is larger than 8 KiB", reply);
   }
-  in = in.subspan(head_size - before);
+  if (head_size == 0) return Status::kOk;
   UpgradeRequest request;
   std::string why;
   if (!parse_upgrade_request(std::string_view(head_).substr(0, head_size), request, why)) {
@@ -200,21 +200,21 @@ WsSession::Status WsSession::handshake(core::ByteView& in, std::vector<std::uint
 
 WsSession::Status WsSession::fail(std::uint16_t code, std::string why, std::vector<std::uint8_t>& reply) {
   error_ = std::move(why);
-  close_frame(code, reply);
+  write_close_frame(code, reply);
   state_ = State::kClosed;
   return Status::kClose;
 }
 
 WsSession::Status WsSession::control(std::vector<std::uint8_t>& reply) {
   if (opcode_ == kPing) {
-    frame_header(kPong, control_.size(), reply);
-    reply.insert(reply.end(), control_.begin(), control_.end());
+    const core::ByteView payload(control_);
+    put_frame(kPong, std::span<const core::ByteView>(&payload, 1), control_.size(), reply);
   } else if (opcode_ == kClose) {
     // Echo the status code [RFC 6455 5.5.1]; then the connection ends.
     if (control_.size() == 1) return fail(1002, "a close frame with a one-byte body", reply);
     const std::uint16_t code = control_.size() >= 2 ? static_cast<std::uint16_t>(control_[0] << 8 | control_[1]) : 1000;
-    error_ = "the client closed the WebSocket";
-    close_frame(code == 1005 || code == 1006 || code == 1015 ? 1000 : code, reply);
+    error_ = client_ ? "the server closed the WebSocket" : "the client closed the WebSocket";
+    write_close_frame(code == 1005 || code == 1006 || code == 1015 ? 1000 : code, reply);
     state_ = State::kClosed;
     return Status::kClose;
   }
@@ -225,7 +225,7 @@ WsSession::Status WsSession::read(core::ByteView in, std::vector<std::uint8_t>& 
                                   std::vector<std::uint8_t>& reply) {
   if (state_ == State::kClosed) return Status::kClose;
   if (state_ == State::kHandshake) {
-    if (handshake(in, reply) == Status::kClose) return Status::kClose;
+    if ((client_ ? client_handshake(in) : handshake(in, reply)) == Status::kClose) return Status::kClose;
   }
   while (!in.empty() && state_ == State::kFrames) {
     if (in_header_) {
@@ -245,7 +245,10 @@ WsSession::Status WsSession::read(core::ByteView in, std::vector<std::uint8_t>& 
       fin_ = (b0 & 0x80) != 0;
       opcode_ = b0 & 0x0F;
       if ((b0 & 0x70) != 0) return fail(1002, "RSV bits set without an extension", reply);
-      if ((b1 & 0x80) == 0) return fail(1002, "a client frame without a mask", reply);
+      const bool masked = (b1 & 0x80) != 0;
+      if (masked == (client_ != nullptr)) {
+        return fail(1002, client_ ? "a masked frame from the server" : "a client frame without a mask", reply);
+      }
       std::uint64_t length = b1 & 0x7F;
       std::size_t pos = 2;
       if (length == 126) {
@@ -257,7 +260,12 @@ WsSession::Status WsSession::read(core::ByteView in, std::vector<std::uint8_t>& 
         pos = 10;
         if (length >> 63) return fail(1002, "a frame length with the top bit set", reply);
       }
-      std::copy_n(header_ + pos, 4, mask_);
+      // An all-zero mask leaves a server's unmasked bytes as they are.
+      if (masked) {
+        std::copy_n(header_ + pos, 4, mask_);
+      } else {
+        std::fill_n(mask_, 4, 0);
+      }
       const bool is_control = (opcode_ & 0x08) != 0;
       if (is_control) {
         if (length > 125 || !fin_) return fail(1002, "a control frame longer than 125 bytes or fragmented", reply);
@@ -308,6 +316,32 @@ void WsSession::close_frame(std::uint16_t code, std::vector<std::uint8_t>& out) 
   frame_header(kClose, 2, out);
   out.push_back(static_cast<std::uint8_t>(code >> 8));
   out.push_back(static_cast<std::uint8_t>(code));
+}
+
+void WsSession::put_frame(std::uint8_t opcode, std::span<const core::ByteView> pieces, std::size_t total,
+                          std::vector<std::uint8_t>& out) {
+  if (!client_) {
+    frame_header(opcode, total, out);
+    for (const core::ByteView p : pieces) out.insert(out.end(), p.begin(), p.end());
+    return;
+  }
+  frame_header(opcode, total, out, true);
+  std::uint8_t key[4];
+  client_->random(key, sizeof key);
+  out.insert(out.end(), key, key + 4);
+  const std::size_t at = out.size();
+  for (const core::ByteView p : pieces) out.insert(out.end(), p.begin(), p.end());
+  for (std::size_t i = at; i < out.size(); ++i) out[i] ^= key[(i - at) & 3];
+}
+
+void WsSession::write_frame(std::span<const core::ByteView> pieces, std::size_t total, std::vector<std::uint8_t>& out) {
+  put_frame(kBinary, pieces, total, out);
+}
+
+void WsSession::write_close_frame(std::uint16_t code, std::vector<std::uint8_t>& out) {
+  const std::uint8_t body[2] = {static_cast<std::uint8_t>(code >> 8), static_cast<std::uint8_t>(code)};
+  const core::ByteView piece(body, 2);
+  put_frame(kClose, std::span<const core::ByteView>(&piece, 1), 2, out);
 }
 
 }  // namespace roost::transport
