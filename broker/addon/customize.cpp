@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "addon/customize_bridge.hpp"
+
 namespace roost::addon {
 namespace {
 
@@ -22,17 +24,6 @@ std::optional<bool> parse_bool(std::string_view v) {
   return std::nullopt;
 }
 
-// Directives of a bridge's `connection` block: Roost has no bridges yet.
-constexpr std::array<std::string_view, 8> kBridgePrefixes{"address", "addresses",    "topic",         "remote_",
-                                                          "bridge_", "cleansession", "notifications", "start_type"};
-
-bool is_bridge_directive(std::string_view d) {
-  return std::any_of(kBridgePrefixes.begin(), kBridgePrefixes.end(),
-                     [d](std::string_view p) { return d == p || (p.ends_with('_') && d.starts_with(p)); }) ||
-         d == "keepalive_interval" || d == "restart_timeout" || d == "idle_timeout" || d == "try_private" ||
-         d == "local_clientid" || d == "local_username" || d == "local_password" || d == "round_robin";
-}
-
 constexpr std::array<std::string_view, 10> kLogTypes{"none",        "debug",     "error",       "warning",    "notice",
                                                      "information", "subscribe", "unsubscribe", "websockets", "all"};
 constexpr std::array<std::string_view, 5> kLogDests{"none", "stdout", "stderr", "topic", "syslog"};
@@ -44,7 +35,20 @@ CustomizeSettings parse_customize(const std::vector<std::pair<std::string, std::
   for (const auto& [name, text] : files) {
     std::string_view rest = text;
     unsigned line_no = 0;
-    bool in_bridge = false;
+    // The `connection` block being read, and where it started.
+    std::optional<config::BridgeSettings> bridge;
+    std::string bridge_at;
+    const auto end_bridge = [&] {
+      if (!bridge) return;
+      if (const std::string why = check_bridge(*bridge); !why.empty()) {
+        std::string warning = bridge_at;
+        warning += "bridge \"" + bridge->name + "\" ignored: " + why;
+        out.warnings.push_back(std::move(warning));
+      } else {
+        out.bridges.push_back(std::move(*bridge));
+      }
+      bridge.reset();
+    };
     while (!rest.empty()) {
       const auto nl = rest.find('\n');
       const std::string_view raw = rest.substr(0, nl);
@@ -58,13 +62,23 @@ CustomizeSettings parse_customize(const std::vector<std::pair<std::string, std::
       const std::string where = name + ":" + std::to_string(line_no) + ": ";
       auto warn = [&](const std::string& what) { out.warnings.push_back(where + what); };
       if (directive == "connection") {
-        in_bridge = true;
-        warn("bridge \"" + std::string(value) +
-             "\" ignored: Roost does not run bridges yet; its settings up to the next section are skipped");
+        end_bridge();
+        bridge.emplace();
+        bridge->name = std::string(value);
+        bridge_at = where;
+        if (value.empty() || value.find_first_of("/+#") != std::string_view::npos) {
+          warn("connection needs a name without / + or #; the bridge is ignored");
+          bridge.reset();
+        }
         continue;
       }
-      if (in_bridge && is_bridge_directive(directive)) continue;
-      in_bridge = false;
+      if (bridge) {
+        if (const auto taken = apply_bridge_directive(*bridge, directive, value)) {
+          if (!taken->empty()) warn(*taken);
+          continue;
+        }
+        end_bridge();
+      }
       if (directive == "acl_file" || directive == "password_file") {
         if (value.empty()) {
           warn(std::string(directive) + " needs a file name; ignored");
@@ -112,6 +126,7 @@ CustomizeSettings parse_customize(const std::vector<std::pair<std::string, std::
         warn("\"" + std::string(directive) + "\" is not a setting Roost takes from the customize folder; ignored");
       }
     }
+    end_bridge();
   }
   return out;
 }

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/config.hpp"
+
 namespace roost::addon {
 
 struct CustomizeSettings {
@@ -23,6 +25,7 @@ struct CustomizeSettings {
   std::optional<bool> connection_messages;
   std::optional<std::uint32_t> max_queued_messages;
   std::optional<bool> allow_anonymous;
+  std::vector<config::BridgeSettings> bridges;  // `connection` blocks
   std::vector<std::string> warnings;
 };
 

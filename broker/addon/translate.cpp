@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "addon/customize_bridge.hpp"
 #include "auth/password_hash.hpp"
 
 namespace roost::addon {
@@ -218,6 +219,10 @@ core::Result<Translation, std::string> translate(const AddonOptions& options, co
     if (!own_acl) c += "anonymous = [\"readwrite #\"]\n";
   }
   c += "\n[home_assistant]\nsupervisor = " + toml_string(env.supervisor) + "\n";
+  for (const config::BridgeSettings& b : customize.bridges) {
+    c += bridge_toml(b);
+    t.notices.push_back("customize: bridge \"" + b.name + "\" to " + b.addresses.front().host);
+  }
 
   // Credentials for the user, never logged.
   t.credentials =

@@ -5,6 +5,7 @@
 //   roost health [--config FILE]
 //   roost addon COMMAND ... (the Home Assistant add-on's steps)
 //   roost passwd ... (as mosquitto_passwd)
+//   roost pub ... / roost sub ... (as mosquitto_pub and mosquitto_sub)
 //   roost --version | --help
 
 #include <algorithm>
@@ -32,7 +33,10 @@
 #include "addon/supervisor.hpp"
 #include "app/addon_command.hpp"
 #include "app/log_sinks.hpp"
+#include "bridge/bridge.hpp"
 #include "cli/passwd.hpp"
+#include "cli/pub.hpp"
+#include "cli/sub.hpp"
 #include "config/config.hpp"
 #include "net/listener.hpp"
 #include "net/server.hpp"
@@ -56,6 +60,8 @@ constexpr std::string_view kUsage =
     "                   to OUT, consistently, while the broker runs or not\n"
     "  health           exit 0 if the broker accepts connections on its first\n"
     "                   plain MQTT listener (a container HEALTHCHECK)\n"
+    "  pub              publish a message (as mosquitto_pub; roost pub --help)\n"
+    "  sub              subscribe and print messages (as mosquitto_sub; roost sub --help)\n"
     "  passwd           manage a password file (as mosquitto_passwd; roost passwd --help)\n"
     "  addon            the Home Assistant add-on's steps (roost addon --help)\n"
     "\n"
@@ -294,6 +300,10 @@ int serve(const Options& o) {
           logger.log(roost::core::LogType::kNotice,
                      "Reload: [persistence] changes take effect at the next start; keeping the current settings");
         }
+        if (!fresh->bridges.empty() || !config.bridges.empty()) {
+          logger.log(roost::core::LogType::kNotice,
+                     "Reload: [[bridge]] settings are read at start only; the bridges keep running as they are");
+        }
         server.reconfigure(server_settings(*fresh, o));
       }
       wait_for_reload();
@@ -316,6 +326,15 @@ int serve(const Options& o) {
                  "Home Assistant users log in through " + config.home_assistant.supervisor + "/auth");
     }
   }
+  // Bridges (their TLS files are checked before the listeners open).
+  std::unique_ptr<roost::bridge::Bridges> bridges;
+  try {
+    bridges = std::make_unique<roost::bridge::Bridges>(server, config.bridges);
+  } catch (const std::exception& e) {
+    logger.log(roost::core::LogType::kError, e.what());
+    std::fprintf(stderr, "roost: %s\n", e.what());
+    return 1;
+  }
   try {
     server.start();
   } catch (const std::system_error& e) {
@@ -334,6 +353,7 @@ int serve(const Options& o) {
   wait_for_reload();
   std::signal(SIGPIPE, SIG_IGN);
   notify_ready(o.ready_fd);
+  bridges->start();
   server.run();
   if (store) {
     server.engine().set_persistence(nullptr);
@@ -424,6 +444,8 @@ int main(int argc, char** argv) {
   try {
     // The tools have flags of their own (those of the Mosquitto tools).
     if (argc >= 2 && std::string_view(argv[1]) == "passwd") return roost::cli::passwd_main(argc - 2, argv + 2);
+    if (argc >= 2 && std::string_view(argv[1]) == "pub") return roost::cli::pub_main(argc - 2, argv + 2);
+    if (argc >= 2 && std::string_view(argv[1]) == "sub") return roost::cli::sub_main(argc - 2, argv + 2);
     if (argc >= 2 && std::string_view(argv[1]) == "addon") return roost::app::addon_main(argc - 2, argv + 2);
     const Options options = parse_args(argc, argv);
     if (options.command == "check") return check(options);

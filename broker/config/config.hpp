@@ -65,6 +65,44 @@ struct HomeAssistantSettings {
   bool auth = true;                              // ask /auth about unknown users
 };
 
+// One topic line of a bridge (Mosquitto's `topic pattern direction qos local_prefix remote_prefix`).
+struct BridgeTopic {
+  std::string pattern;  // a filter; "" when the prefixes are whole topics
+  enum class Direction : std::uint8_t { kOut, kIn, kBoth } direction = Direction::kOut;
+  std::uint8_t qos = 0;
+  std::string local_prefix;
+  std::string remote_prefix;
+};
+
+struct BridgeAddress {
+  std::string host;
+  std::uint16_t port = 1883;
+};
+
+// A connection to another broker ([[bridge]]).
+struct BridgeSettings {
+  std::string name;
+  std::vector<BridgeAddress> addresses;  // tried in order; the first again after a failure of the last
+  std::string remote_clientid;           // "": "<hostname>.<name>"
+  std::string local_clientid;            // "": "local.<remote_clientid>"
+  std::optional<std::string> remote_username;
+  std::optional<std::string> remote_password;
+  bool clean_start = false;  // a persistent remote session, as Mosquitto's cleansession false
+  std::uint16_t keepalive = 60;
+  std::string protocol = "mqttv311";     // or "mqttv5"
+  bool try_private = true;               // 3.1.1: the bridge flag; 5.0: No Local (never loops)
+  std::string start_type = "automatic";  // "automatic", "lazy" or "once"
+  std::uint32_t restart_timeout = 5;     // seconds before the first reconnect (doubled up to restart_timeout_max)
+  std::uint32_t restart_timeout_max = 60;
+  std::uint32_t idle_timeout = 60;  // lazy: seconds without traffic before disconnecting
+  std::uint32_t threshold = 10;     // lazy: messages waiting before connecting
+  bool notifications = true;        // the state, retained, on notification_topic (local and remote)
+  bool notifications_local_only = false;
+  std::string notification_topic;                   // "": "$SYS/broker/connection/<name>/state"
+  std::optional<transport::TlsClientSettings> tls;  // set with cafile, capath or tls_use_os_certs
+  std::vector<BridgeTopic> topics;
+};
+
 struct Config {
   std::string source;  // the file it came from ("" for the built-in defaults)
   std::vector<Listener> listeners;
@@ -75,6 +113,7 @@ struct Config {
   std::uint32_t connect_timeout = 10;  // seconds a new connection has to send CONNECT
   std::size_t max_output_buffer = std::size_t{1024} * 1024;  // bytes queued per connection before QoS 0 is dropped
   engine::EngineSettings engine;
+  std::vector<BridgeSettings> bridges;
   LogSettings log;
   PersistenceSettings persistence;
   AuthSettings auth;

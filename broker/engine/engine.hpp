@@ -36,6 +36,7 @@ struct ClientInfo {
   std::string address;                  // "ip:port", for log lines
   std::optional<std::string> username;  // as authenticated (the network layer checked the password)
   bool username_as_client_id = false;   // the listener's use_username_as_clientid
+  bool trusted = false;                 // the broker's own client (a bridge): no ACL rules apply
 };
 
 class Engine {
@@ -203,7 +204,7 @@ class Engine {
 
   // authorization
   // Works out the session's grants for `username` (moved in) under the current authorizer.
-  void authorize(Session& session, std::optional<std::string> username);
+  void authorize(Session& session, std::optional<std::string> username, bool trusted);
   // The subscription's `checked` flag under the session's grants; false when `filter` may not be read at all.
   bool check_subscription(const Session& session, std::string_view filter, SubscriptionOptions& options) const;
   bool may_receive(const Session& session, std::string_view topic) const;

@@ -6,13 +6,15 @@
 
 namespace roost::engine {
 
-void Engine::authorize(Session& session, std::optional<std::string> username) {
+void Engine::authorize(Session& session, std::optional<std::string> username, bool trusted) {
   if (!session.auth) {
-    if (!authorizer_ && !username) return;
+    if (!authorizer_ && !username && !trusted) return;
     session.auth = std::make_unique<ClientAuth>();
   }
   session.auth->username = std::move(username);
-  session.auth->grants = authorizer_ ? authorizer_->grants(session.username(), session.client_id()) : nullptr;
+  session.auth->trusted = trusted;
+  session.auth->grants =
+      authorizer_ && !trusted ? authorizer_->grants(session.username(), session.client_id()) : nullptr;
   if (session.auth->empty()) session.auth.reset();
 }
 
@@ -37,8 +39,12 @@ bool Engine::check_subscription(const Session& session, std::string_view filter,
 }
 
 bool Engine::may_publish(const Session& session, std::string_view topic) const {
-  // Clients never write $SYS (Mosquitto's rule), wills included; the grants decide the rest.
-  if (topic.starts_with("$SYS/") || topic == "$SYS") return false;
+  // Clients never write $SYS (Mosquitto's rule), wills included, except
+  // that bridges (the 3.x bridge flag) report their state under
+  // $SYS/broker/connection/; the grants decide the rest.
+  if (topic.starts_with("$SYS/") || topic == "$SYS") {
+    if (!session.bridge || !topic.starts_with("$SYS/broker/connection/")) return false;
+  }
   const Grants* grants = session.grants();
   return grants == nullptr || grants->can_publish(topic);
 }
@@ -54,8 +60,12 @@ void Engine::set_authorizer(std::shared_ptr<const Authorizer> authorizer) {
     Session& s = *session;
     // A session restored from the store keeps its user; one never authorized has none.
     std::optional<std::string> username;
-    if (s.auth) username = std::move(s.auth->username);
-    authorize(s, std::move(username));
+    bool trusted = false;
+    if (s.auth) {
+      username = std::move(s.auth->username);
+      trusted = s.auth->trusted;
+    }
+    authorize(s, std::move(username), trusted);
     for (auto& [filter, options] : s.subscriptions) {
       check_subscription(s, filter, options);
       subscriptions_.add(filter, &s, options);  // replaces the tree's copy

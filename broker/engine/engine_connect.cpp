@@ -163,6 +163,7 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
       settings_.max_inflight_messages == 0 ? window : std::min(window, settings_.max_inflight_messages);
   session.max_packet_size = c.properties.maximum_packet_size.value_or(0);
   session.request_problem_information = c.properties.request_problem_information.value_or(1) == 1;
+  session.bridge = c.bridge;
   if (v5) {
     session.expiry_interval = c.properties.session_expiry_interval.value_or(0);
   } else if (c.clean_start) {
@@ -171,7 +172,7 @@ void Engine::accept(core::ConnectionId connection, protocol::Packet packet, cons
     const std::uint32_t configured = settings_.persistent_client_expiration;
     session.expiry_interval = configured == 0 ? Session::kNeverExpires : configured;
   }
-  authorize(session, client.username);
+  authorize(session, client.username, client.trusted);
   session.will.reset();
   if (c.will && !may_publish(session, c.will->topic)) {
     // Accepted, as Mosquitto does, but the will is never published.

@@ -47,8 +47,8 @@ void Engine::subscribe(core::ConnectionId connection, const protocol::Subscribe&
     }
     SubscriptionOptions options;
     options.max_qos = std::min(sub.max_qos, settings_.maximum_qos);
-    options.no_local = sub.no_local;
-    options.retain_as_published = sub.retain_as_published;
+    options.no_local = sub.no_local || session->bridge;
+    options.retain_as_published = sub.retain_as_published || session->bridge;
     options.retain_handling = sub.retain_handling;
     options.identifier = identifier;
     if (!check_subscription(*session, sub.filter, options)) {

@@ -45,7 +45,10 @@ struct ClientAuth {
   // re-authentication in progress.
   std::string method;
   std::unique_ptr<AuthMethod> reauth;
-  bool empty() const noexcept { return !username && !grants && method.empty() && !reauth; }
+  // The broker's own client (a bridge's local end): no rules apply to it,
+  // as Mosquitto exempts its bridges from ACL checks.
+  bool trusted = false;
+  bool empty() const noexcept { return !username && !grants && method.empty() && !reauth && !trusted; }
 };
 
 // An outgoing message waiting in the queue or in flight.
@@ -94,6 +97,10 @@ class Session {
   // Limits the client announced (5.0 CONNECT properties; defaults for 3.x).
   std::uint16_t send_window = 65535;  // Receive Maximum, capped by max_inflight_messages
   bool request_problem_information = true;
+  // A Mosquitto-style bridge (3.x protocol level with bit 7, "try_private"):
+  // its subscriptions get No Local and Retain As Published, as Mosquitto
+  // gives them, so bridged messages never loop back and keep their retain flag.
+  bool bridge = false;
   // Connected with a queue past the high-water mark: its publishers are paused.
   bool congested = false;
   std::uint32_t max_packet_size = 0;  // 0: no limit

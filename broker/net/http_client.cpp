@@ -180,10 +180,7 @@ std::string lookup_hosts_file(std::string_view text, std::string_view name) {
   return {};
 }
 
-namespace {
-
-// The address of `host`: itself when it is one, else from /etc/hosts.
-std::optional<asio::ip::address> known_address(const std::string& host) {
+std::optional<asio::ip::address> hosts_file_address(const std::string& host) {
   std::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (!ec) return address;
@@ -198,6 +195,8 @@ std::optional<asio::ip::address> known_address(const std::string& host) {
   if (!ec) return found;
   return std::nullopt;
 }
+
+namespace {
 
 // One request in flight: owns its sockets and timer; finishes exactly once.
 struct HttpOperation : std::enable_shared_from_this<HttpOperation> {
@@ -257,7 +256,7 @@ void http_request(asio::io_context& io, const HttpUrl& url, const HttpRequest& r
       op->read();
     });
   };
-  if (const auto address = known_address(url.host)) {
+  if (const auto address = hosts_file_address(url.host)) {
     op->socket.async_connect(asio::ip::tcp::endpoint(*address, url.port), connected);
     return;
   }

@@ -5,6 +5,7 @@
 // unit-tested on its own.
 
 #include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -70,6 +71,9 @@ class HttpResponseParser {
 // Supervisor adds `supervisor` to the add-on's /etc/hosts, and a static
 // binary's getaddrinfo cannot read it on a musl-based (Alpine) system.
 std::string lookup_hosts_file(std::string_view text, std::string_view name);
+
+// The address of `host`: itself when it is one, else its entry in /etc/hosts.
+std::optional<asio::ip::address> hosts_file_address(const std::string& host);
 
 // Sends `request` to `url`. `done` runs once, on `io`'s thread, with the
 // response or, when none came in time or the connection failed, an error.

@@ -205,6 +205,7 @@ void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
     log_.log(core::LogType::kNotice, "Shutting down");
+    for (auto& hook : stop_hooks_) hook();
     for (auto& l : listeners_) {
       std::error_code ec;
       l->acceptor->close(ec);
@@ -407,6 +408,16 @@ void Server::gone(core::ConnectionId id, bool tell_engine) {
   if (stopping_ && routes_.empty()) tick_timer_.cancel();
 }
 
+core::ConnectionId Server::attach(LocalPeer& peer) {
+  const auto id = static_cast<core::ConnectionId>(next_connection_id_++);
+  routes_[id].peer = &peer;
+  return id;
+}
+
+void Server::detach(core::ConnectionId id, bool tell_engine) {
+  if (routes_.contains(id)) gone(id, tell_engine);
+}
+
 void Server::set_version(core::ConnectionId id, protocol::ProtocolVersion version) {
   if (const auto it = routes_.find(id); it != routes_.end()) it->second.version = version;
 }
@@ -436,6 +447,7 @@ void Server::send(core::ConnectionId connection, const protocol::PacketBody& pac
   if (it == routes_.end()) return;
   Route& route = it->second;
   if (route.local != nullptr) return route.local->send(packet);
+  if (route.peer != nullptr) return route.peer->send(packet);
   Command c;
   c.connection = connection;
   if (!protocol::Encoder(protocol::Role::kServer, route.version).encode(packet, c.frame)) return;
@@ -451,6 +463,7 @@ bool Server::deliver(core::ConnectionId connection, const engine::Delivery& d) {
   if (it == routes_.end()) return true;
   Route& route = it->second;
   if (route.local != nullptr) return route.local->deliver(d);
+  if (route.peer != nullptr) return route.peer->deliver(d);
   Link& link = *route.link;
   if (d.qos == protocol::QoS::k0) {
     // QoS 0 is dropped when the client does not keep up (its worker's
@@ -487,6 +500,7 @@ void Server::close(core::ConnectionId connection, std::optional<protocol::Reason
     const auto keep = route.local->shared_from_this();  // closing may forget it at once
     return keep->close_from_engine(reason);
   }
+  if (route.peer != nullptr) return route.peer->closed_by_engine(reason);
   Command c;
   c.kind = Command::Kind::kClose;
   c.connection = connection;

@@ -10,7 +10,9 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -30,6 +32,20 @@
 namespace roost::net {
 
 class Connection;
+
+// An in-process client of the engine: a bridge's local end. The engine
+// reaches it through the Server like any connection; every call comes on
+// the engine's thread, and it calls Server::engine() directly.
+class LocalPeer {
+ public:
+  virtual ~LocalPeer() = default;
+  // A control packet (CONNACK, PUBACK, SUBACK, ...); views valid during the call.
+  virtual void send(const protocol::PacketBody& packet) = 0;
+  // A PUBLISH; false when a QoS 0 message was dropped (no room).
+  virtual bool deliver(const engine::Delivery& delivery) = 0;
+  // The engine ended the connection (taken over, shutdown): the peer calls detach().
+  virtual void closed_by_engine(std::optional<protocol::ReasonCode> reason) = 0;
+};
 
 class Server : public engine::Outbox {
  public:
@@ -86,6 +102,12 @@ class Server : public engine::Outbox {
   // The engine's own connection: the protocol version, learnt from CONNECT
   // (on the engine's thread), for encoding control packets for other workers.
   void set_version(core::ConnectionId id, protocol::ProtocolVersion version);
+  // A local peer joins (engine thread): the id to call the engine with.
+  core::ConnectionId attach(LocalPeer& peer);
+  // It leaves; `tell_engine`: its session goes offline as on a lost connection.
+  void detach(core::ConnectionId id, bool tell_engine);
+  // Runs `f` on the engine's thread when stop() begins (bridges stop reconnecting).
+  void on_stop(std::function<void()> f) { stop_hooks_.push_back(std::move(f)); }
   // The totals of every worker and the server ($SYS).
   NetCounters totals() const;
 
@@ -104,6 +126,7 @@ class Server : public engine::Outbox {
   // Where the engine reaches a connection.
   struct Route {
     Connection* local = nullptr;  // worker 0's connections: called directly
+    LocalPeer* peer = nullptr;    // in-process clients (bridges)
     std::shared_ptr<Link> link;   // the other workers' connections
     std::uint16_t worker = 0;
     protocol::ProtocolVersion version = protocol::ProtocolVersion::kV311;
@@ -135,6 +158,7 @@ class Server : public engine::Outbox {
   asio::steady_timer tick_timer_;
   std::uint64_t next_connection_id_ = 1;
   bool stopping_ = false;
+  std::vector<std::function<void()>> stop_hooks_;
   SysTopics sys_;
   core::TimePoint next_sys_;
   std::uint64_t ticks_ = 0;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "addon/customize.hpp"
 #include "auth/password_hash.hpp"
 #include "config/config.hpp"
 
@@ -59,6 +60,32 @@ class Translate : public ::testing::Test {
   std::filesystem::path dir_;
   Environment env_;
 };
+
+TEST_F(Translate, CustomizeBridgesBecomeBridgeTablesTheBrokerReads) {
+  CustomizeSettings customize = parse_customize({{"b.conf",
+                                                  "connection cloud\n"
+                                                  "address broker.example:8883\n"
+                                                  "bridge_protocol_version mqttv50\n"
+                                                  "remote_password \"quoted\\\n"
+                                                  "bridge_cafile /ssl/ca.pem\n"
+                                                  "topic sensors/# out 1 home/ site/\n"}});
+  ASSERT_EQ(customize.bridges.size(), 1u);
+  const config::Config c = load(run(AddonOptions{}, customize));
+  ASSERT_EQ(c.bridges.size(), 1u);
+  const config::BridgeSettings& b = c.bridges[0];
+  EXPECT_EQ(b.name, "cloud");
+  ASSERT_EQ(b.addresses.size(), 1u);
+  EXPECT_EQ(b.addresses[0].host, "broker.example");
+  EXPECT_EQ(b.addresses[0].port, 8883);
+  EXPECT_EQ(b.protocol, "mqttv5");
+  EXPECT_EQ(b.remote_password, "\"quoted\\");
+  ASSERT_TRUE(b.tls);
+  EXPECT_EQ(b.tls->cafile, "/ssl/ca.pem");
+  ASSERT_EQ(b.topics.size(), 1u);
+  EXPECT_EQ(b.topics[0].local_prefix, "home/");
+  EXPECT_EQ(b.topics[0].remote_prefix, "site/");
+  EXPECT_EQ(b.topics[0].qos, 1);
+}
 
 TEST_F(Translate, OfficialDefaults) {
   const Translation t = run(AddonOptions{});

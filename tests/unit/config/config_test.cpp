@@ -263,5 +263,51 @@ TEST(Config, HomeAssistantTable) {
   EXPECT_NE(bad.error().message.find("home_assistant.token"), std::string::npos) << bad.error().message;
 }
 
+TEST(Config, BridgesWithTheirDefaults) {
+  const auto c = parse_config(
+      "[[bridge]]\nname = \"cloud\"\naddress = [\"a.example:8883\", \"[::1]\", \"b.example\"]\n"
+      "remote_clientid = \"house\"\nprotocol = \"mqttv5\"\ncafile = \"/ca.pem\"\nrestart_timeout = 2\n"
+      "[[bridge.topic]]\npattern = \"sensors/#\"\nqos = 1\n"
+      "[[bridge.topic]]\npattern = \"\"\ndirection = \"both\"\nlocal_prefix = \"a/b\"\nremote_prefix = \"c\"\n",
+      "x.toml");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->bridges.size(), 1u);
+  const BridgeSettings& b = c->bridges[0];
+  ASSERT_EQ(b.addresses.size(), 3u);
+  EXPECT_EQ(b.addresses[0].port, 8883);
+  EXPECT_EQ(b.addresses[1].host, "::1");
+  EXPECT_EQ(b.addresses[1].port, 1883);
+  EXPECT_EQ(b.local_clientid, "local.house");
+  EXPECT_EQ(b.notification_topic, "$SYS/broker/connection/cloud/state");
+  EXPECT_FALSE(b.clean_start);
+  EXPECT_TRUE(b.try_private);
+  EXPECT_EQ(b.restart_timeout, 2u);
+  EXPECT_EQ(b.restart_timeout_max, 60u);
+  ASSERT_TRUE(b.tls);
+  EXPECT_EQ(b.tls->cafile, "/ca.pem");
+  ASSERT_EQ(b.topics.size(), 2u);
+  EXPECT_EQ(b.topics[0].direction, BridgeTopic::Direction::kOut);
+  EXPECT_EQ(b.topics[1].direction, BridgeTopic::Direction::kBoth);
+}
+
+TEST(Config, BadBridgesAreErrorsWithTheirLine) {
+  const auto bad = parse_config(
+      "[[bridge]]\nname = \"a/b\"\naddress = \"h:0\"\ncertfile = \"/c.pem\"\nrestart_timeout = 9\n"
+      "restart_timeout_max = 3\nspeed = 1\n"
+      "[[bridge.topic]]\npattern = \"a/#/b\"\ndirection = \"up\"\nqos = 3\nlocal_prefix = \"+/\"\n"
+      "[[bridge]]\nname = \"n\"\naddress = \"h\"\n",
+      "bad.toml");
+  ASSERT_FALSE(bad);
+  const std::string& m = bad.error().message;
+  for (const char* expected :
+       {"bridge.name is needed, without / + or #", "bridge.address \"h:0\" is not host:port",
+        "bridge.cafile is needed for TLS", "bridge.restart_timeout_max must be at least restart_timeout",
+        "bad.toml:7:9: bridge.speed is not a known setting", "bridge.topic.pattern with its prefixes is not a valid",
+        "bridge.topic.direction must be", "bridge.topic.qos must be between 0 and 2",
+        "bridge.topic is needed: at least one [[bridge.topic]]"}) {
+    EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
+  }
+}
+
 }  // namespace
 }  // namespace roost::config

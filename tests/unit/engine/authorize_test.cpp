@@ -79,6 +79,77 @@ TEST_F(AuthorizeTest, ClientsNeverPublishOnSysEvenWithoutRules) {
   EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(c).at(0).body).reason, ReasonCode::kNotAuthorized);
 }
 
+// Mosquitto-style bridges (the 3.x bridge flag) report their state under
+// $SYS/broker/connection/, which Mosquitto allows them; nothing else of $SYS.
+TEST_F(AuthorizeTest, BridgesMayPublishOnlyTheirStateUnderSys) {
+  const auto c = static_cast<ConnectionId>(900);
+  outbox_.versions[c] = ProtocolVersion::kV311;
+  protocol::Connect connect;
+  connect.version = ProtocolVersion::kV311;
+  connect.bridge = true;
+  connect.client_id = "remote.bridge";
+  engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", std::nullopt, false}, now_);
+  outbox_.take(c);
+  const auto watcher = login("w", "anyone");
+  subscribe(watcher, "$SYS/broker/connection/#", QoS::k1);
+  outbox_.take(watcher);
+  publish(c, "$SYS/broker/connection/remote/state", "1", QoS::k1);
+  EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(c).at(0).body).reason, ReasonCode::kSuccess);
+  EXPECT_EQ(publishes(outbox_.take(watcher)).size(), 1u);
+  publish(c, "$SYS/broker/uptime", "forged", QoS::k1);
+  EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(c).at(0).body).reason, ReasonCode::kSuccess);  // 3.1.1: no code
+  const auto other = login("o", "anyone");
+  publish(other, "$SYS/broker/connection/remote/state", "0", QoS::k1);
+  EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(other).at(0).body).reason, ReasonCode::kNotAuthorized);
+  EXPECT_TRUE(publishes(outbox_.take(watcher)).empty());
+}
+
+// [MQTT-3.8.3-3]'s No Local, given by Mosquitto to its bridges: a 3.x
+// bridge never gets its own messages back, and retained ones stay retained.
+TEST_F(AuthorizeTest, BridgeSubscriptionsGetNoLocalAndRetainAsPublished) {
+  const auto c = static_cast<ConnectionId>(902);
+  outbox_.versions[c] = ProtocolVersion::kV311;
+  protocol::Connect connect;
+  connect.version = ProtocolVersion::kV311;
+  connect.bridge = true;
+  connect.client_id = "remote.bridge";
+  engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", std::nullopt, false}, now_);
+  outbox_.take(c);
+  subscribe(c, "#", QoS::k1);
+  outbox_.take(c);
+  publish(c, "loop/test", "mine", QoS::k0);
+  EXPECT_TRUE(publishes(outbox_.take(c)).empty());
+  const auto other = login("o", "anyone");
+  publish(other, "loop/test", "theirs", QoS::k0, /*retain=*/true);
+  const auto got = publishes(outbox_.take(c));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].retain);  // as published, not cleared for a live message
+}
+
+// The broker's own client (a bridge's local end) is not subject to the rules.
+TEST_F(AuthorizeTest, TrustedClientsAreNotSubjectToTheRules) {
+  rules(kRules);
+  const auto alice = login("a", "alice");
+  subscribe(alice, "home/#", QoS::k1);
+  outbox_.take(alice);
+  const auto c = static_cast<ConnectionId>(901);
+  outbox_.versions[c] = ProtocolVersion::kV5;
+  protocol::Connect connect;
+  connect.client_id = "local.bridge";
+  ClientInfo info{"bridge x", std::nullopt, false};
+  info.trusted = true;
+  engine().connect(c, as_packet(connect), info, now_);
+  outbox_.take(c);
+  publish(c, "home/from-the-bridge", "in", QoS::k1);  // anonymous clients may not, by the rules
+  EXPECT_EQ(std::get<protocol::Puback>(outbox_.take(c).at(0).body).reason, ReasonCode::kSuccess);
+  EXPECT_EQ(publishes(outbox_.take(alice)).size(), 1u);
+  subscribe(c, "#", QoS::k1);
+  EXPECT_EQ(suback(c), ReasonCode::kGrantedQoS1);
+  rules(kRules);  // a reload keeps the trust
+  publish(alice, "home/x", "out", QoS::k0);
+  EXPECT_EQ(publishes(outbox_.take(c)).size(), 1u);
+}
+
 TEST_F(AuthorizeTest, SubscriptionsAreRefusedPerFilterWithTheVersionsCode) {
   rules(kRules);
   const auto bob = login("b", "bob");

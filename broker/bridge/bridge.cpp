@@ -1,0 +1,426 @@
+#include "bridge/bridge.hpp"
+
+#include <algorithm>
+#include <asio/post.hpp>
+
+#include "core/log.hpp"
+#include "engine/message.hpp"
+#include "protocol/properties.hpp"
+#include "protocol/topic.hpp"
+#include "protocol/wire.hpp"
+#include "transport/tls.hpp"
+
+namespace roost::bridge {
+
+using config::BridgeTopic;
+using protocol::QoS;
+
+namespace {
+
+constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
+constexpr std::size_t kMaxRemoteOutput = std::size_t{4} << 20;  // QoS 0 is dropped past this
+
+bool goes_out(const BridgeTopic& t) { return t.direction != BridgeTopic::Direction::kIn; }
+bool comes_in(const BridgeTopic& t) { return t.direction != BridgeTopic::Direction::kOut; }
+
+// `topic` with `from` taken off the front and `to` put there instead, when
+// it lies under `from` + pattern.
+std::optional<std::string> rewrite(std::string_view topic, const BridgeTopic& t, bool outgoing) {
+  const std::string& from = outgoing ? t.local_prefix : t.remote_prefix;
+  const std::string& to = outgoing ? t.remote_prefix : t.local_prefix;
+  if (!protocol::topic_matches(from + t.pattern, topic) || !topic.starts_with(from)) return std::nullopt;
+  return to + std::string(topic.substr(from.size()));
+}
+
+core::ByteView bytes_of(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+}  // namespace
+
+Bridge::Bridge(net::Server& server, config::BridgeSettings settings, std::shared_ptr<const transport::TlsContext> tls)
+    : server_(server),
+      settings_(std::move(settings)),
+      tls_(std::move(tls)),
+      retry_(server.io()),
+      watch_(server.io()),
+      random_(std::random_device{}()) {
+  if (settings_.remote_password) {
+    password_.assign(settings_.remote_password->begin(), settings_.remote_password->end());
+  }
+}
+
+Bridge::~Bridge() {
+  if (client_) client_->close();
+}
+
+void Bridge::start() {
+  publish_state(false);
+  if (settings_.start_type == "lazy") {
+    // The local session must exist (and subscribe) for messages to wait in it.
+    attach_local();
+    detach_local();
+    return watch();
+  }
+  connect();
+}
+
+void Bridge::stop() {
+  stopping_ = true;
+  retry_.cancel();
+  watch_.cancel();
+  if (client_ && client_->connected() && settings_.notifications && !settings_.notifications_local_only) {
+    protocol::Publish down;
+    down.topic = settings_.notification_topic;
+    down.payload = bytes_of(will_payload_);
+    down.qos = QoS::k1;
+    down.retain = true;
+    client_->publish(down);
+  }
+  if (client_) client_->disconnect();
+  if (local_ != core::ConnectionId::kNone) publish_state(false);
+  detach_local();
+}
+
+void Bridge::connect() {
+  if (stopping_ || (client_ && client_->connected())) return;
+  if (settings_.start_type == "once" && started_once_) return;
+  started_once_ = true;
+  const config::BridgeAddress& address = settings_.addresses[address_ % settings_.addresses.size()];
+  net::MqttClientOptions o;
+  o.host = address.host;
+  o.port = address.port;
+  o.tls = tls_;
+  o.manual_acks = true;
+  protocol::Connect& c = o.connect;
+  const bool v5 = settings_.protocol == "mqttv5";
+  c.version = v5 ? protocol::ProtocolVersion::kV5 : protocol::ProtocolVersion::kV311;
+  c.bridge = settings_.try_private && !v5;
+  c.clean_start = settings_.clean_start;
+  c.keep_alive = settings_.keepalive;
+  c.client_id = settings_.remote_clientid;
+  if (settings_.remote_username) c.username = *settings_.remote_username;
+  if (settings_.remote_password) c.password = core::ByteView(password_.data(), password_.size());
+  if (v5 && !settings_.clean_start) c.properties.session_expiry_interval = kNeverExpires;
+  if (settings_.notifications && !settings_.notifications_local_only) {
+    protocol::Will w;
+    w.topic = settings_.notification_topic;
+    w.payload = bytes_of(will_payload_);
+    w.qos = QoS::k1;
+    w.retain = true;
+    c.will = w;
+  }
+  server_.log().log(core::LogType::kNotice,
+                    core::str_cat("Connecting bridge ", settings_.name, " (", address.host, ":", address.port, ")"));
+  client_ = net::MqttClient::create(server_.io(), std::move(o), *this);
+  client_->start();
+}
+
+void Bridge::on_connected(const protocol::Connack& connack) {
+  failures_ = 0;
+  last_traffic_ = server_.now();
+  server_.log().log(core::LogType::kNotice,
+                    core::str_cat("Bridge ", settings_.name, " connected to ",
+                                  settings_.addresses[address_ % settings_.addresses.size()].host));
+  if (connack.session_present && !unreleased_.empty()) client_->resume_releases(unreleased_);
+  unreleased_.clear();
+  if (settings_.notifications && !settings_.notifications_local_only) {
+    protocol::Publish up;
+    up.topic = settings_.notification_topic;
+    static constexpr std::string_view kUp = "1";
+    up.payload = bytes_of(kUp);
+    up.qos = QoS::k1;
+    up.retain = true;
+    client_->publish(up);
+  }
+  protocol::Subscribe s;
+  std::vector<std::string> filters;
+  filters.reserve(settings_.topics.size());
+  for (const BridgeTopic& t : settings_.topics) {
+    if (!comes_in(t)) continue;
+    filters.push_back(t.remote_prefix + t.pattern);
+    protocol::Subscription sub;
+    sub.filter = filters.back();
+    sub.max_qos = static_cast<QoS>(t.qos);
+    // 5.0: what this bridge publishes there never comes back (try_private's
+    // bridge flag does this for 3.1.1), and retained messages stay retained.
+    sub.no_local = settings_.try_private && client_->version() == protocol::ProtocolVersion::kV5;
+    sub.retain_as_published = client_->version() == protocol::ProtocolVersion::kV5;
+    s.subscriptions.push_back(sub);
+  }
+  if (!s.subscriptions.empty()) {
+    client_->subscribe(s, [this](const protocol::Suback& ack) {
+      for (const auto code : ack.reason_codes) {
+        if (protocol::is_failure(code)) {
+          server_.log().log(core::LogType::kWarning,
+                            core::str_cat("Bridge ", settings_.name, ": the remote broker refused a subscription (",
+                                          protocol::to_string(code), ")"));
+        }
+      }
+    });
+  }
+  attach_local();
+  publish_state(true);
+  if (settings_.start_type == "lazy") watch();
+}
+
+void Bridge::attach_local() {
+  if (local_ != core::ConnectionId::kNone) return;
+  local_ = server_.attach(*this);
+  local_ready_ = false;
+  protocol::Packet packet;
+  packet.backing = core::SharedBytes::copy_of(bytes_of(settings_.local_clientid));
+  protocol::Connect c;
+  c.version = protocol::ProtocolVersion::kV5;
+  c.clean_start = false;
+  c.client_id = core::as_chars(packet.backing.view());
+  c.properties.session_expiry_interval = kNeverExpires;
+  packet.body = c;
+  engine::ClientInfo info;
+  info.address = "bridge " + settings_.name;
+  info.trusted = true;
+  server_.engine().connect(local_, std::move(packet), info, server_.now());
+  if (!local_ready_) return;  // refused (send() logged why)
+  // Subscriptions: the configured `out` topics, and none left from an earlier configuration.
+  protocol::Subscribe s;
+  s.packet_id = 1;
+  std::vector<std::string> filters;
+  filters.reserve(settings_.topics.size());
+  for (const BridgeTopic& t : settings_.topics) {
+    if (!goes_out(t)) continue;
+    filters.push_back(t.local_prefix + t.pattern);
+    protocol::Subscription sub;
+    sub.filter = filters.back();
+    sub.max_qos = static_cast<QoS>(t.qos);
+    sub.no_local = true;
+    sub.retain_as_published = true;
+    s.subscriptions.push_back(sub);
+  }
+  protocol::Unsubscribe u;
+  u.packet_id = 2;
+  if (const engine::Session* session = server_.engine().find_session(settings_.local_clientid)) {
+    for (const auto& [filter, options] : session->subscriptions) {
+      if (std::find(filters.begin(), filters.end(), filter) == filters.end()) u.filters.push_back(filter);
+    }
+  }
+  std::vector<std::string> stale(u.filters.begin(), u.filters.end());
+  u.filters.assign(stale.begin(), stale.end());
+  if (!u.filters.empty()) server_.engine().unsubscribe(local_, u, server_.now());
+  if (!s.subscriptions.empty()) server_.engine().subscribe(local_, s, server_.now());
+}
+
+void Bridge::detach_local() {
+  if (local_ == core::ConnectionId::kNone) return;
+  const core::ConnectionId id = local_;
+  local_ = core::ConnectionId::kNone;
+  local_ready_ = false;
+  server_.detach(id, true);
+}
+
+void Bridge::send(const protocol::PacketBody& packet) {
+  switch (protocol::type_of(packet)) {
+    case protocol::PacketType::kConnack: {
+      const auto& ack = std::get<protocol::Connack>(packet);
+      local_ready_ = !protocol::is_failure(ack.reason);
+      if (!local_ready_) {
+        server_.log().log(core::LogType::kError,
+                          core::str_cat("Bridge ", settings_.name, ": the local session was refused (",
+                                        protocol::to_string(ack.reason), ")"));
+      }
+      return;
+    }
+    case protocol::PacketType::kPuback:
+      if (client_)
+        client_->acknowledge(std::get<protocol::Puback>(packet).packet_id, QoS::k1,
+                             std::get<protocol::Puback>(packet).reason);
+      return;
+    case protocol::PacketType::kPubrec:
+      if (client_)
+        client_->acknowledge(std::get<protocol::Pubrec>(packet).packet_id, QoS::k2,
+                             std::get<protocol::Pubrec>(packet).reason);
+      return;
+    case protocol::PacketType::kPubcomp:
+      if (client_) client_->release(std::get<protocol::Pubcomp>(packet).packet_id);
+      return;
+    case protocol::PacketType::kPubrel: {
+      // The engine releases a QoS 2 message the remote broker already has.
+      protocol::Pubcomp comp;
+      comp.packet_id = std::get<protocol::Pubrel>(packet).packet_id;
+      server_.engine().pubcomp(local_, comp, server_.now());
+      return;
+    }
+    default:
+      return;  // SUBACK, UNSUBACK, DISCONNECT: nothing to do
+  }
+}
+
+bool Bridge::deliver(const engine::Delivery& d) {
+  const std::string_view topic = d.message->topic();
+  std::optional<std::string> remote = to_remote(topic);
+  const core::ConnectionId local = local_;
+  const std::uint16_t local_id = d.packet_id;
+  const QoS qos = d.qos;
+  const auto ack_locally = [this, local, local_id, qos](protocol::ReasonCode reason) {
+    if (local_ != local) return;  // the local end reconnected meanwhile: the engine resends
+    if (protocol::is_failure(reason)) {
+      server_.log().log(core::LogType::kWarning,
+                        core::str_cat("Bridge ", settings_.name, ": the remote broker refused a message (",
+                                      protocol::to_string(reason), ")"));
+    }
+    if (qos == QoS::k1) {
+      protocol::Puback ack;
+      ack.packet_id = local_id;
+      server_.engine().puback(local_, ack, server_.now());
+    } else {
+      protocol::Pubrec ack;
+      ack.packet_id = local_id;
+      server_.engine().pubrec(local_, ack, server_.now());
+    }
+  };
+  if (!remote) {
+    // Not a topic this bridge forwards (overlapping filters): taken, not resent forever.
+    if (qos != QoS::k0) asio::post(server_.io(), [ack_locally] { ack_locally(protocol::ReasonCode::kSuccess); });
+    return true;
+  }
+  // The local end is attached only while the remote one is connected; if
+  // not, the message stays in flight and is sent again on reconnection.
+  if (!client_ || !client_->connected()) return qos != QoS::k0;
+  if (qos == QoS::k0 && client_->output_bytes() > kMaxRemoteOutput) return false;
+  last_traffic_ = server_.now();
+  protocol::Publish p;
+  p.topic = *remote;
+  p.payload = d.message->payload();
+  p.qos = qos;
+  p.retain = d.retain;
+  // 5.0 to 5.0: the message's properties go along (User Properties, Content Type, ...).
+  std::vector<std::uint8_t> props;
+  if (client_->version() == protocol::ProtocolVersion::kV5 && !d.message->properties().empty()) {
+    const core::ByteView list = d.message->properties();
+    props.resize(protocol::variable_int_size(static_cast<std::uint32_t>(list.size())));
+    protocol::Writer w(props.data());
+    w.variable_int(static_cast<std::uint32_t>(list.size()));
+    props.insert(props.end(), list.begin(), list.end());
+    protocol::Reader r(core::ByteView(props.data(), props.size()));
+    protocol::read_properties(r, protocol::PropertyContext::kPublish, protocol::Role::kClient, 256, p.properties);
+    if (r.failed()) p.properties = {};
+  }
+  if (client_->version() == protocol::ProtocolVersion::kV5) p.properties.message_expiry_interval = d.message_expiry;
+  if (!client_->publish(p, qos == QoS::k0 ? net::MqttClient::AckDone{} : net::MqttClient::AckDone(ack_locally))) {
+    server_.log().log(core::LogType::kWarning,
+                      core::str_cat("Bridge ", settings_.name, ": cannot forward ", topic, ": ", client_->error()));
+    if (qos != QoS::k0) asio::post(server_.io(), [ack_locally] { ack_locally(protocol::ReasonCode::kSuccess); });
+  }
+  return true;
+}
+
+void Bridge::closed_by_engine(std::optional<protocol::ReasonCode>) {
+  // Taken over by a client with the same id, or the server stops.
+  const core::ConnectionId id = local_;
+  local_ = core::ConnectionId::kNone;
+  local_ready_ = false;
+  server_.detach(id, false);
+}
+
+void Bridge::on_message(const protocol::Packet& packet) {
+  const auto& in = std::get<protocol::Publish>(packet.body);
+  const std::optional<std::string> topic = to_local(in.topic);
+  last_traffic_ = server_.now();
+  if (!topic || !local_ready_) {
+    // Not a topic of ours (the remote matched more than asked): taken, dropped.
+    if (in.qos != QoS::k0) client_->acknowledge(in.packet_id, in.qos);
+    return;
+  }
+  protocol::Packet local;
+  local.backing = packet.backing;
+  protocol::Publish p = in;
+  const core::SharedBytes storage = core::SharedBytes::copy_of(bytes_of(*topic));
+  p.topic = core::as_chars(storage.view());
+  p.properties.topic_alias.reset();
+  p.properties.subscription_identifiers.clear();
+  local.body = p;
+  server_.engine().publish(local_, local, p.topic, storage, server_.now());
+}
+
+void Bridge::on_release(std::uint16_t packet_id) {
+  if (local_ == core::ConnectionId::kNone) return client_->release(packet_id);
+  protocol::Pubrel rel;
+  rel.packet_id = packet_id;
+  server_.engine().pubrel(local_, rel, server_.now());
+}
+
+void Bridge::on_closed(const std::string& why, std::optional<protocol::ReasonCode>) {
+  if (client_) unreleased_ = client_->unreleased();
+  const bool was_up = local_ != core::ConnectionId::kNone;
+  detach_local();
+  if (was_up) publish_state(false);
+  if (stopping_) return;
+  const config::BridgeAddress& address = settings_.addresses[address_ % settings_.addresses.size()];
+  server_.log().log(core::LogType::kWarning,
+                    core::str_cat("Bridge ", settings_.name, " (", address.host, ":", address.port,
+                                  "): ", why.empty() ? std::string("disconnected") : why));
+  if (!was_up) ++address_;  // a failed attempt: the next address (failover)
+  schedule_reconnect();
+}
+
+void Bridge::schedule_reconnect() {
+  if (stopping_ || settings_.start_type == "once") return;
+  if (settings_.start_type == "lazy" && local_queue() < settings_.threshold) return watch();
+  // Exponential backoff from restart_timeout to restart_timeout_max, with
+  // ±25 % jitter so that many bridges do not come back in step.
+  const unsigned shift = std::min(failures_++, 16U);
+  const double base =
+      std::min<double>(settings_.restart_timeout_max, static_cast<double>(settings_.restart_timeout) * (1U << shift));
+  std::uniform_real_distribution<double> jitter(0.75, 1.25);
+  const auto delay = std::chrono::duration<double>(base * jitter(random_));
+  retry_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));
+  retry_.async_wait([this](std::error_code ec) {
+    if (!ec) connect();
+  });
+}
+
+void Bridge::watch() {
+  watch_.expires_after(std::chrono::seconds(1));
+  watch_.async_wait([this](std::error_code ec) {
+    if (ec || stopping_) return;
+    const bool up = client_ && client_->connected();
+    if (!up && local_queue() >= settings_.threshold) {
+      server_.log().log(core::LogType::kNotice,
+                        core::str_cat("Bridge ", settings_.name, ": ", local_queue(), " messages waiting"));
+      return connect();
+    }
+    if (up && server_.now() - last_traffic_ >= core::Seconds(settings_.idle_timeout)) {
+      server_.log().log(core::LogType::kNotice, core::str_cat("Bridge ", settings_.name, " idle: disconnecting"));
+      client_->disconnect();
+    }
+    watch();
+  });
+}
+
+std::size_t Bridge::local_queue() const {
+  const engine::Session* session = server_.engine().find_session(settings_.local_clientid);
+  return session == nullptr ? 0 : session->queue.size() + session->inflight.size();
+}
+
+void Bridge::publish_state(bool up) {
+  if (!settings_.notifications) return;
+  const std::string_view payload = up ? "1" : "0";
+  server_.engine().publish_internal(
+      engine::Message::make(settings_.notification_topic, bytes_of(payload), QoS::k1, true, server_.now()),
+      server_.now());
+}
+
+std::optional<std::string> Bridge::to_remote(std::string_view local_topic) const {
+  for (const BridgeTopic& t : settings_.topics) {
+    if (!goes_out(t)) continue;
+    if (auto r = rewrite(local_topic, t, true)) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Bridge::to_local(std::string_view remote_topic) const {
+  for (const BridgeTopic& t : settings_.topics) {
+    if (!comes_in(t)) continue;
+    if (auto r = rewrite(remote_topic, t, false)) return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace roost::bridge
