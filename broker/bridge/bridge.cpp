@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
 constexpr std::size_t kMaxRemoteOutput = std::size_t{4} << 20;  // QoS 0 is dropped past this
+constexpr std::size_t kMaxEarly = 65535;                        // remote messages held until the local end is up
 
 bool goes_out(const BridgeTopic& t) { return t.direction != BridgeTopic::Direction::kIn; }
 bool comes_in(const BridgeTopic& t) { return t.direction != BridgeTopic::Direction::kOut; }
@@ -71,7 +72,6 @@ void Bridge::stop() {
     protocol::Publish down;
     down.topic = settings_.notification_topic;
     down.payload = bytes_of(will_payload_);
-    down.qos = QoS::k1;
     down.retain = true;
     client_->publish(down);
   }
@@ -81,7 +81,8 @@ void Bridge::stop() {
 }
 
 void Bridge::connect() {
-  if (stopping_ || (client_ && client_->connected())) return;
+  // One connection at a time: a new one only once the last is over.
+  if (stopping_ || (client_ && !client_->finished())) return;
   if (settings_.start_type == "once" && started_once_) return;
   started_once_ = true;
   const config::BridgeAddress& address = settings_.addresses[address_ % settings_.addresses.size()];
@@ -100,6 +101,10 @@ void Bridge::connect() {
   if (settings_.remote_username) c.username = *settings_.remote_username;
   if (settings_.remote_password) c.password = core::ByteView(password_.data(), password_.size());
   if (v5 && !settings_.clean_start) c.properties.session_expiry_interval = kNeverExpires;
+  // What the remote may have in flight towards us is what this broker takes from a client.
+  if (v5 && server_.engine().settings().receive_maximum != 65535) {
+    c.properties.receive_maximum = server_.engine().settings().receive_maximum;
+  }
   if (settings_.notifications && !settings_.notifications_local_only) {
     protocol::Will w;
     w.topic = settings_.notification_topic;
@@ -117,17 +122,17 @@ void Bridge::connect() {
 void Bridge::on_connected(const protocol::Connack& connack) {
   failures_ = 0;
   last_traffic_ = server_.now();
+  remote_session_ = connack.session_present;
   server_.log().log(core::LogType::kNotice,
                     core::str_cat("Bridge ", settings_.name, " connected to ",
                                   settings_.addresses[address_ % settings_.addresses.size()].host));
-  if (connack.session_present && !unreleased_.empty()) client_->resume_releases(unreleased_);
-  unreleased_.clear();
   if (settings_.notifications && !settings_.notifications_local_only) {
+    // QoS 0: the bridge's own messages take no packet identifier, so every
+    // identifier is the local session's own (see deliver()).
     protocol::Publish up;
     up.topic = settings_.notification_topic;
     static constexpr std::string_view kUp = "1";
     up.payload = bytes_of(kUp);
-    up.qos = QoS::k1;
     up.retain = true;
     client_->publish(up);
   }
@@ -146,19 +151,46 @@ void Bridge::on_connected(const protocol::Connack& connack) {
     sub.retain_as_published = client_->version() == protocol::ProtocolVersion::kV5;
     s.subscriptions.push_back(sub);
   }
-  if (!s.subscriptions.empty()) {
-    client_->subscribe(s, [this](const protocol::Suback& ack) {
-      for (const auto code : ack.reason_codes) {
-        if (protocol::is_failure(code)) {
-          server_.log().log(core::LogType::kWarning,
-                            core::str_cat("Bridge ", settings_.name, ": the remote broker refused a subscription (",
-                                          protocol::to_string(code), ")"));
-        }
+  if (s.subscriptions.empty()) return local_up();
+  // The local end joins once the SUBACK is in: its identifier is free again
+  // for the local session's messages.
+  client_->subscribe(s, [this](const protocol::Suback& ack) {
+    for (const auto code : ack.reason_codes) {
+      if (protocol::is_failure(code)) {
+        server_.log().log(core::LogType::kWarning,
+                          core::str_cat("Bridge ", settings_.name, ": the remote broker refused a subscription (",
+                                        protocol::to_string(code), ")"));
       }
-    });
-  }
+    }
+    local_up();
+  });
+}
+
+void Bridge::local_up() {
   attach_local();
+  if (local_ == core::ConnectionId::kNone) return;
+  if (!remote_session_) {
+    // The remote forgot the session: QoS 2 messages it had sent and not yet
+    // released never will be; their identifiers are freed here.
+    std::vector<std::uint16_t> stale;
+    if (const engine::Session* session = server_.engine().find_session(settings_.local_clientid)) {
+      stale.assign(session->incoming_qos2.begin(), session->incoming_qos2.end());
+    }
+    for (const std::uint16_t id : stale) {
+      forgotten_.push_back(id);
+      protocol::Pubrel rel;
+      rel.packet_id = id;
+      server_.engine().pubrel(local_, rel, server_.now());
+    }
+  }
   publish_state(true);
+  // What came before, in order.
+  std::vector<protocol::Packet> early = std::move(early_);
+  std::vector<std::uint16_t> releases = std::move(early_releases_);
+  early_.clear();
+  early_releases_.clear();
+  for (const protocol::Packet& packet : early) on_message(packet);
+  for (const std::uint16_t id : releases) on_release(id);
   if (settings_.start_type == "lazy") watch();
 }
 
@@ -208,6 +240,10 @@ void Bridge::attach_local() {
 }
 
 void Bridge::detach_local() {
+  early_.clear();
+  early_releases_.clear();
+  forgotten_.clear();
+  blocked_ = false;
   if (local_ == core::ConnectionId::kNone) return;
   const core::ConnectionId id = local_;
   local_ = core::ConnectionId::kNone;
@@ -237,14 +273,29 @@ void Bridge::send(const protocol::PacketBody& packet) {
         client_->acknowledge(std::get<protocol::Pubrec>(packet).packet_id, QoS::k2,
                              std::get<protocol::Pubrec>(packet).reason);
       return;
-    case protocol::PacketType::kPubcomp:
-      if (client_) client_->release(std::get<protocol::Pubcomp>(packet).packet_id);
+    case protocol::PacketType::kPubcomp: {
+      const std::uint16_t id = std::get<protocol::Pubcomp>(packet).packet_id;
+      if (const auto it = std::find(forgotten_.begin(), forgotten_.end(), id); it != forgotten_.end()) {
+        forgotten_.erase(it);  // the remote forgot this one (see local_up())
+        return;
+      }
+      if (client_) client_->release(id);
       return;
+    }
     case protocol::PacketType::kPubrel: {
-      // The engine releases a QoS 2 message the remote broker already has.
-      protocol::Pubcomp comp;
-      comp.packet_id = std::get<protocol::Pubrel>(packet).packet_id;
-      server_.engine().pubcomp(local_, comp, server_.now());
+      // The engine releases a QoS 2 message the remote has (PUBREC came):
+      // PUBREL goes on to the remote, and its PUBCOMP completes the local
+      // one. Both sides keep the state across reconnections and restarts
+      // (the engine's session is in the store), under the same identifier.
+      const core::ConnectionId local = local_;
+      const std::uint16_t id = std::get<protocol::Pubrel>(packet).packet_id;
+      if (!client_ || !client_->connected()) return;  // the engine sends it again after the reconnection
+      client_->release_outgoing(id, [this, local, id](protocol::ReasonCode) {
+        if (local_ != local) return;
+        protocol::Pubcomp comp;
+        comp.packet_id = id;
+        server_.engine().pubcomp(local_, comp, server_.now());
+      });
       return;
     }
     default:
@@ -258,6 +309,8 @@ bool Bridge::deliver(const engine::Delivery& d) {
   const core::ConnectionId local = local_;
   const std::uint16_t local_id = d.packet_id;
   const QoS qos = d.qos;
+  // Runs when the remote has the message (PUBACK, PUBREC): the local
+  // session's copy is acknowledged. Never from inside an engine call.
   const auto ack_locally = [this, local, local_id, qos](protocol::ReasonCode reason) {
     if (local_ != local) return;  // the local end reconnected meanwhile: the engine resends
     if (protocol::is_failure(reason)) {
@@ -272,24 +325,35 @@ bool Bridge::deliver(const engine::Delivery& d) {
     } else {
       protocol::Pubrec ack;
       ack.packet_id = local_id;
+      ack.reason = protocol::is_failure(reason) ? reason : protocol::ReasonCode::kSuccess;
       server_.engine().pubrec(local_, ack, server_.now());
     }
   };
+  const auto ack_later = [this, ack_locally] {
+    asio::post(server_.io(), [ack_locally] { ack_locally(protocol::ReasonCode::kSuccess); });
+  };
   if (!remote) {
     // Not a topic this bridge forwards (overlapping filters): taken, not resent forever.
-    if (qos != QoS::k0) asio::post(server_.io(), [ack_locally] { ack_locally(protocol::ReasonCode::kSuccess); });
+    if (qos != QoS::k0) ack_later();
     return true;
   }
   // The local end is attached only while the remote one is connected; if
   // not, the message stays in flight and is sent again on reconnection.
   if (!client_ || !client_->connected()) return qos != QoS::k0;
-  if (qos == QoS::k0 && client_->output_bytes() > kMaxRemoteOutput) return false;
+  if (qos == QoS::k0 && client_->output_bytes() > kMaxRemoteOutput) {
+    blocked_ = true;  // on_drained() tells the engine there is room again
+    return false;
+  }
   last_traffic_ = server_.now();
   protocol::Publish p;
   p.topic = *remote;
   p.payload = d.message->payload();
   p.qos = qos;
   p.retain = d.retain;
+  // The local session's packet identifier and DUP flag: a message resent
+  // after a reconnection is the same message to the remote [MQTT-4.4.0-1].
+  p.packet_id = local_id;
+  p.dup = d.dup;
   // 5.0 to 5.0: the message's properties go along (User Properties, Content Type, ...).
   std::vector<std::uint8_t> props;
   if (client_->version() == protocol::ProtocolVersion::kV5 && !d.message->properties().empty()) {
@@ -304,28 +368,57 @@ bool Bridge::deliver(const engine::Delivery& d) {
   }
   if (client_->version() == protocol::ProtocolVersion::kV5) p.properties.message_expiry_interval = d.message_expiry;
   if (!client_->publish(p, qos == QoS::k0 ? net::MqttClient::AckDone{} : net::MqttClient::AckDone(ack_locally))) {
+    // Too large for the remote, or not encodable there: it never will be.
     server_.log().log(core::LogType::kWarning,
                       core::str_cat("Bridge ", settings_.name, ": cannot forward ", topic, ": ", client_->error()));
-    if (qos != QoS::k0) asio::post(server_.io(), [ack_locally] { ack_locally(protocol::ReasonCode::kSuccess); });
+    if (qos != QoS::k0) ack_later();
   }
   return true;
 }
 
-void Bridge::closed_by_engine(std::optional<protocol::ReasonCode>) {
-  // Taken over by a client with the same id, or the server stops.
+void Bridge::on_drained() {
+  if (!blocked_ || local_ == core::ConnectionId::kNone) return;
+  blocked_ = false;
+  server_.engine().writable(local_, server_.now());
+}
+
+void Bridge::closed_by_engine(std::optional<protocol::ReasonCode> reason) {
+  // Taken over by a client with the same id, or refused by the engine: the
+  // remote end goes too (what it would send has nowhere to go and stays
+  // with the remote), and the bridge tries again later.
   const core::ConnectionId id = local_;
   local_ = core::ConnectionId::kNone;
   local_ready_ = false;
   server_.detach(id, false);
+  if (stopping_) return;
+  server_.log().log(core::LogType::kWarning,
+                    core::str_cat("Bridge ", settings_.name, ": the local session ", settings_.local_clientid,
+                                  " was closed (", reason ? protocol::to_string(*reason) : "taken over", ")"));
+  if (client_) client_->close();
+  publish_state(false);
+  schedule_reconnect();
 }
 
 void Bridge::on_message(const protocol::Packet& packet) {
   const auto& in = std::get<protocol::Publish>(packet.body);
   const std::optional<std::string> topic = to_local(in.topic);
   last_traffic_ = server_.now();
-  if (!topic || !local_ready_) {
+  if (!topic) {
     // Not a topic of ours (the remote matched more than asked): taken, dropped.
     if (in.qos != QoS::k0) client_->acknowledge(in.packet_id, in.qos);
+    return;
+  }
+  if (!local_ready_) {
+    // A kept remote session sends what waited for the bridge at once,
+    // before the local end is up (it joins at SUBACK): held until then.
+    if (early_.size() >= kMaxEarly) {
+      server_.log().log(core::LogType::kWarning,
+                        core::str_cat("Bridge ", settings_.name, ": too many messages before the local end was up"));
+      client_->close();
+      on_closed("reconnecting", std::nullopt);
+      return;
+    }
+    early_.push_back(packet);
     return;
   }
   protocol::Packet local;
@@ -340,14 +433,16 @@ void Bridge::on_message(const protocol::Packet& packet) {
 }
 
 void Bridge::on_release(std::uint16_t packet_id) {
-  if (local_ == core::ConnectionId::kNone) return client_->release(packet_id);
+  if (!local_ready_) {
+    early_releases_.push_back(packet_id);
+    return;
+  }
   protocol::Pubrel rel;
   rel.packet_id = packet_id;
   server_.engine().pubrel(local_, rel, server_.now());
 }
 
 void Bridge::on_closed(const std::string& why, std::optional<protocol::ReasonCode>) {
-  if (client_) unreleased_ = client_->unreleased();
   const bool was_up = local_ != core::ConnectionId::kNone;
   detach_local();
   if (was_up) publish_state(false);

@@ -61,10 +61,13 @@ class Bridge final : public net::LocalPeer, public net::MqttClient::Handler {
   void on_message(const protocol::Packet& publish) override;
   void on_release(std::uint16_t packet_id) override;
   void on_closed(const std::string& why, std::optional<protocol::ReasonCode> reason) override;
+  void on_drained() override;
 
  private:
   void connect();
   void schedule_reconnect();
+  // The remote is connected and subscribed: the local end joins.
+  void local_up();
   void attach_local();
   void detach_local();
   void publish_state(bool up);
@@ -84,10 +87,14 @@ class Bridge final : public net::LocalPeer, public net::MqttClient::Handler {
   std::size_t address_ = 0;  // the address tried now
   unsigned failures_ = 0;    // in a row, for the backoff
   bool stopping_ = false;
-  bool started_once_ = false;              // start_type once: no second connection
-  core::ConnectionId local_{};             // the engine's id for the local end (kNone: detached)
-  bool local_ready_ = false;               // the local CONNACK came
-  std::vector<std::uint16_t> unreleased_;  // QoS 2 PUBRELs to send again after a reconnect
+  bool started_once_ = false;            // start_type once: no second connection
+  core::ConnectionId local_{};           // the engine's id for the local end (kNone: detached)
+  bool local_ready_ = false;             // the local CONNACK came
+  bool remote_session_ = false;          // the remote kept the bridge's session
+  bool blocked_ = false;                 // a QoS 0 message found the remote's output full
+  std::vector<protocol::Packet> early_;  // remote messages before the local end was up
+  std::vector<std::uint16_t> early_releases_;
+  std::vector<std::uint16_t> forgotten_;  // incoming QoS 2 ids the remote no longer knows
   core::TimePoint last_traffic_{};
   // Strings the CONNECT's views point into.
   std::string will_payload_ = "0";

@@ -233,28 +233,45 @@ class Publisher final : public net::MqttClient::Handler {
       return;
     }
     reading_ = true;
+    if (!pollable_) {
+      // A regular file or /dev/null: epoll cannot watch it, and reading it
+      // never blocks. One chunk per turn, so acknowledgements get their turn.
+      asio::post(io_, [this] {
+        reading_ = false;
+        read_chunk();
+      });
+      return;
+    }
     stdin_.async_wait(asio::posix::stream_descriptor::wait_read, [this](std::error_code ec) {
       reading_ = false;
-      if (ec) return;
-      char buffer[65536];
-      const ssize_t n = ::read(stdin_.native_handle(), buffer, sizeof buffer);
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return read_lines();
-      if (n <= 0) {
-        eof_ = true;
-        if (!partial_.empty()) send(partial_);
-        partial_.clear();
-        client_->when_idle([this] { finish(0); });
-        return;
+      if (ec == asio::error::operation_aborted) return;
+      if (ec) {
+        pollable_ = false;
+        return read_lines();
       }
-      partial_.append(buffer, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (std::size_t nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n', start)) {
-        if (!send(std::string_view(partial_).substr(start, nl - start))) return;
-        start = nl + 1;
-      }
-      partial_.erase(0, start);
-      read_lines();
+      read_chunk();
     });
+  }
+
+  void read_chunk() {
+    char buffer[65536];
+    const ssize_t n = ::read(stdin_.native_handle(), buffer, sizeof buffer);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return read_lines();
+    if (n <= 0) {
+      eof_ = true;
+      if (!partial_.empty()) send(partial_);
+      partial_.clear();
+      client_->when_idle([this] { finish(0); });
+      return;
+    }
+    partial_.append(buffer, static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    for (std::size_t nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n', start)) {
+      if (!send(std::string_view(partial_).substr(start, nl - start))) return;
+      start = nl + 1;
+    }
+    partial_.erase(0, start);
+    read_lines();
   }
 
   void resume_lines() {
@@ -293,6 +310,7 @@ class Publisher final : public net::MqttClient::Handler {
   unsigned published_ = 0;
   bool connected_ = false;
   bool reading_ = false;
+  bool pollable_ = true;  // stdin can be waited on (a pipe, a terminal); not a regular file
   bool paused_ = false;
   bool eof_ = false;
   bool finished_ = false;

@@ -161,7 +161,7 @@ class Subscriber final : public net::MqttClient::Handler {
   }
 
   void on_connected(const protocol::Connack&) override {
-    connected_ = true;
+    ever_connected_ = true;
     protocol::Subscribe s;
     s.properties = args_.client.subscribe_properties;
     for (const std::string& t : args_.client.topics) {
@@ -200,7 +200,10 @@ class Subscriber final : public net::MqttClient::Handler {
 
   void on_closed(const std::string& why, std::optional<protocol::ReasonCode> reason) override {
     if (finished_) return stop();
-    if (!connected_) {
+    // A refusal, or no broker at the first attempt, ends the tool; once it
+    // was connected, a lost connection is made again (as mosquitto_sub's
+    // libmosquitto loop does), as long as the broker does not refuse it.
+    if (!ever_connected_ || reason) {
       if (reason) {
         error("Connection error: " + connack_text(args_.client.version, *reason));
         exit_code_ = args_.client.version == protocol::ProtocolVersion::kV5
@@ -214,7 +217,6 @@ class Subscriber final : public net::MqttClient::Handler {
     }
     // As mosquitto_sub (libmosquitto's loop): a connection lost after it
     // was up is made again a second later.
-    connected_ = false;
     if (args_.client.debug) std::printf("Connection lost (%s): reconnecting\n", why.c_str());
     retry_.expires_after(std::chrono::seconds(1));
     retry_.async_wait([this](std::error_code ec) {
@@ -316,7 +318,7 @@ class Subscriber final : public net::MqttClient::Handler {
   std::string out_;
   std::string err_;
   unsigned received_ = 0;
-  bool connected_ = false;
+  bool ever_connected_ = false;
   bool finished_ = false;
   int exit_code_ = 0;
 };

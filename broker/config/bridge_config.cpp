@@ -208,10 +208,14 @@ void read_bridges(const toml::node& node, std::string_view source, std::vector<B
     BridgeSettings b;
     read_bridge(*item.as_table(), source, b, errors);
     for (const BridgeSettings& other : out) {
-      if (other.name == b.name) {
-        const auto& where = item.source().begin;
-        errors += std::string(source) + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
-                  ": bridge.name \"" + b.name + "\" is used by two bridges\n";
+      const auto& where = item.source().begin;
+      const std::string at =
+          std::string(source) + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": ";
+      if (other.name == b.name) errors += at + "bridge.name \"" + b.name + "\" is used by two bridges\n";
+      // Two bridges on one local session would take it from each other.
+      if (other.local_clientid == b.local_clientid) {
+        errors += at + "bridge.local_clientid \"" + b.local_clientid +
+                  "\" is used by two bridges (set remote_clientid or local_clientid)\n";
       }
     }
     out.push_back(std::move(b));

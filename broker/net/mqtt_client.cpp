@@ -3,6 +3,8 @@
 
 #include "net/mqtt_client.hpp"
 
+#include <asio/post.hpp>
+
 namespace roost::net {
 
 using protocol::PacketType;
@@ -126,11 +128,10 @@ void MqttClient::on_publish(protocol::Packet& packet) {
       return send(rec);
     }
   }
-  const std::uint16_t id = p.packet_id;
-  const QoS qos = p.qos;
+  // Acknowledged before the handler sees it, as libmosquitto does: a tool
+  // that ends on this message still acknowledges it before DISCONNECT.
+  if (!options_.manual_acks && p.qos != QoS::k0) acknowledge(p.packet_id, p.qos);
   handler_->on_message(packet);
-  if (options_.manual_acks || qos == QoS::k0 || state_ == State::kClosed) return;
-  acknowledge(id, qos);
 }
 
 void MqttClient::acknowledge(std::uint16_t packet_id, QoS qos, ReasonCode reason) {
@@ -154,10 +155,13 @@ void MqttClient::release(std::uint16_t packet_id, ReasonCode reason) {
   send(comp);
 }
 
-void MqttClient::on_puback(std::uint16_t id, ReasonCode reason, bool /*complete*/) {
+void MqttClient::on_puback(std::uint16_t id, ReasonCode reason, bool complete) {
   const auto it = inflight_.find(id);
   if (it == inflight_.end()) return;  // a late duplicate
-  AckDone done = it->second.released ? AckDone{} : std::move(it->second.done);
+  // PUBACK or a refusing PUBREC: `done`; PUBCOMP: `completed` (QoS 2 whose
+  // PUBREC already ran `done`).
+  AckDone done = it->second.released ? std::move(it->second.completed) : std::move(it->second.done);
+  if (!complete && it->second.released) return;
   inflight_.erase(it);
   used_ids_.erase(id);
   fill_window();
@@ -171,42 +175,40 @@ void MqttClient::on_pubrec(const protocol::Pubrec& ack) {
     // Not ours (e.g. a resend after we completed it): release it anyway [MQTT-4.3.3].
     protocol::Pubrel rel;
     rel.packet_id = ack.packet_id;
-    rel.reason = ReasonCode::kPacketIdentifierNotFound;
-    if (options_.connect.version != protocol::ProtocolVersion::kV5) rel.reason = ReasonCode::kSuccess;
+    if (options_.connect.version == protocol::ProtocolVersion::kV5) rel.reason = ReasonCode::kPacketIdentifierNotFound;
     return send(rel);
   }
   if (protocol::is_failure(ack.reason)) return on_puback(ack.packet_id, ack.reason, true);
-  // A repeated PUBREC is answered with PUBREL again; `done` runs once.
-  const bool first = !it->second.released;
-  it->second.released = true;
-  it->second.bytes = {};
+  const bool first = !it->second.released && !it->second.received;
+  it->second.received = true;
   AckDone done = first ? std::move(it->second.done) : AckDone{};
+  if (options_.manual_acks) {
+    // The owner sends PUBREL (release_outgoing()) once its side has settled.
+    if (done) done(ack.reason);
+    return;
+  }
+  it->second.released = true;
   protocol::Pubrel rel;
   rel.packet_id = ack.packet_id;
   send(rel);
   if (done) done(ack.reason);
 }
 
-std::vector<std::uint16_t> MqttClient::unreleased() const {
-  std::vector<std::uint16_t> out;
-  for (const auto& [id, entry] : inflight_) {
-    if (entry.released) out.push_back(id);
-  }
-  return out;
-}
-
-void MqttClient::resume_releases(const std::vector<std::uint16_t>& packet_ids) {
+void MqttClient::release_outgoing(std::uint16_t packet_id, AckDone completed) {
   if (state_ != State::kConnected) return;
-  for (const std::uint16_t id : packet_ids) {
-    if (id == 0 || !used_ids_.insert(id).second) continue;
+  auto it = inflight_.find(packet_id);
+  if (it == inflight_.end()) {
+    // A PUBREL the previous connection owed (the session kept its state).
+    used_ids_.insert(packet_id);
     Inflight entry;
     entry.qos = QoS::k2;
-    entry.released = true;
-    inflight_.emplace(id, std::move(entry));
-    protocol::Pubrel rel;
-    rel.packet_id = id;
-    send(rel);
+    it = inflight_.emplace(packet_id, std::move(entry)).first;
   }
+  it->second.released = true;
+  it->second.completed = std::move(completed);
+  protocol::Pubrel rel;
+  rel.packet_id = packet_id;
+  send(rel);
 }
 
 bool MqttClient::publish(const protocol::Publish& publish, AckDone done) {
@@ -215,14 +217,35 @@ bool MqttClient::publish(const protocol::Publish& publish, AckDone done) {
     return false;
   }
   protocol::Publish p = publish;
+  // What the server takes [MQTT-3.2.2-11] [MQTT-3.2.2-14].
+  const auto& limits = connack_.properties;
+  if (limits.maximum_qos && static_cast<std::uint8_t>(p.qos) > *limits.maximum_qos) {
+    p.qos = static_cast<QoS>(*limits.maximum_qos);
+  }
+  if (limits.retain_available == 0) p.retain = false;
+  if (p.qos == QoS::k0 && publish.qos != QoS::k0 && done) {
+    asio::post(io_, [taken = std::move(done)] { taken(ReasonCode::kSuccess); });
+    done = nullptr;
+  }
   std::optional<std::uint16_t> id;
   if (p.qos != QoS::k0) {
-    id = take_packet_id();
+    if (publish.packet_id != 0) {
+      if (!used_ids_.insert(publish.packet_id).second) {
+        error_ = "packet identifier " + std::to_string(publish.packet_id) + " is in use";
+        return false;
+      }
+      id = publish.packet_id;
+    } else {
+      id = take_packet_id();
+    }
     if (!id) {
       error_ = "no packet identifier is free";
       return false;
     }
     p.packet_id = *id;
+  } else {
+    p.packet_id = 0;
+    p.dup = false;
   }
   if (!encoder_.encode(p, frame_)) {
     if (id) used_ids_.erase(*id);

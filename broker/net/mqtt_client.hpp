@@ -61,9 +61,12 @@ class MqttClient : public std::enable_shared_from_this<MqttClient> {
     virtual void on_message(const protocol::Packet& publish) = 0;
     // manual_acks: the server released QoS 2 message `packet_id` (PUBREL).
     virtual void on_release(std::uint16_t /*packet_id*/) {}
+    // All output was written (after a write): a sender held back may go on.
+    virtual void on_drained() {}
     // The connection ended: `why` is empty once disconnect() completed;
     // `reason` is a refusing CONNACK's or the server's DISCONNECT's code.
-    // Not called after close().
+    // Called after the handler in which the end was found (never from
+    // inside a call to the client); not called after close().
     virtual void on_closed(const std::string& why, std::optional<protocol::ReasonCode> reason) = 0;
   };
   // The server took a QoS 1/2 publish: PUBACK, or PUBREC for QoS 2 (PUBREL
@@ -82,19 +85,23 @@ class MqttClient : public std::enable_shared_from_this<MqttClient> {
   // Resolves, connects, runs the TLS and WebSocket handshakes and sends CONNECT.
   void start();
 
-  // Sends a PUBLISH (its packet id is assigned here for QoS 1/2). Topic,
-  // payload and properties are copied. Messages beyond the server's Receive
-  // Maximum wait here. False (nothing sent) when not connected, when no
-  // packet identifier is free, or when the packet is larger than the
-  // server's Maximum Packet Size (error() says which).
+  // Sends a PUBLISH. For QoS 1/2 its packet id is assigned here, or, when
+  // `publish.packet_id` is set, that one is used (a bridge keeps the ids of
+  // its local session, so a resent message keeps its id [MQTT-4.4.0-1]).
+  // The QoS is capped at the server's Maximum QoS and the retain flag
+  // dropped when it has no retained messages; a message so made QoS 0 runs
+  // `done` after the current handler. Topic, payload and properties are
+  // copied. Messages beyond the server's Receive Maximum wait here. False
+  // (nothing sent) when not connected, when the packet identifier is in
+  // use or none is free, or when the packet is larger than the server's
+  // Maximum Packet Size (error() says which).
   bool publish(const protocol::Publish& publish, AckDone done = {});
   bool subscribe(const protocol::Subscribe& subscribe, SubackDone done);
   bool unsubscribe(const protocol::Unsubscribe& unsubscribe, UnsubackDone done);
-  // QoS 2 messages the server acknowledged with PUBREC whose PUBCOMP has
-  // not come: after a reconnect to a session the server kept, hand them to
-  // resume_releases() and their PUBREL is sent again [MQTT-4.4.0-1].
-  std::vector<std::uint16_t> unreleased() const;
-  void resume_releases(const std::vector<std::uint16_t>& packet_ids);
+  // manual_acks: releases an outgoing QoS 2 message after its PUBREC (or
+  // one a previous connection left released, its id kept by the server's
+  // session [MQTT-4.4.0-1]): sends PUBREL; `completed` runs at PUBCOMP.
+  void release_outgoing(std::uint16_t packet_id, AckDone completed);
   // manual_acks: answers an incoming QoS 1 (PUBACK) or QoS 2 (PUBREC) PUBLISH.
   void acknowledge(std::uint16_t packet_id, protocol::QoS qos,
                    protocol::ReasonCode reason = protocol::ReasonCode::kSuccess);
@@ -111,6 +118,8 @@ class MqttClient : public std::enable_shared_from_this<MqttClient> {
   void when_idle(std::function<void()> f);
 
   bool connected() const noexcept { return state_ == State::kConnected; }
+  // Over: closed, and the handler told (or close() was called).
+  bool finished() const noexcept { return finished_; }
   // Publishes that wait for an acknowledgement or for room under Receive Maximum.
   std::size_t unacknowledged() const noexcept { return inflight_.size() + waiting_.size(); }
   // Bytes queued for the socket.
@@ -122,10 +131,12 @@ class MqttClient : public std::enable_shared_from_this<MqttClient> {
  private:
   enum class State : std::uint8_t { kIdle, kConnecting, kHandshake, kWaitConnack, kConnected, kClosing, kClosed };
   struct Inflight {
-    std::vector<std::uint8_t> bytes;  // the encoded PUBLISH (DUP is not needed: one connection)
+    std::vector<std::uint8_t> bytes;  // the encoded PUBLISH, until it is sent
     protocol::QoS qos = protocol::QoS::k1;
-    bool released = false;  // QoS 2: PUBREC came, PUBREL sent
-    AckDone done;
+    bool received = false;  // QoS 2: PUBREC came
+    bool released = false;  // QoS 2: PUBREL sent
+    AckDone done;           // PUBACK, or PUBREC
+    AckDone completed;      // PUBCOMP (manual_acks)
   };
 
   MqttClient(asio::io_context& io, MqttClientOptions options, Handler& handler);
@@ -153,6 +164,8 @@ class MqttClient : public std::enable_shared_from_this<MqttClient> {
   void check_idle();
   void fail(std::string why, std::optional<protocol::ReasonCode> reason = std::nullopt);
   void shut();
+  // Tells the handler the connection ended, after the current handler.
+  void notify(std::string why, std::optional<protocol::ReasonCode> reason);
 
   asio::io_context& io_;
   MqttClientOptions options_;
@@ -187,9 +200,10 @@ class MqttClient : public std::enable_shared_from_this<MqttClient> {
   std::set<std::uint16_t> incoming_qos2_;  // PUBREC sent, PUBREL awaited
   std::chrono::steady_clock::time_point last_sent_;
   bool ping_outstanding_ = false;
+  std::chrono::steady_clock::time_point ping_sent_;
   std::uint16_t keep_alive_ = 0;  // the one in force (the server's, when it named one)
   std::vector<std::function<void()>> idle_waiters_;
-  std::optional<protocol::Disconnect> disconnect_after_flush_;
+  bool finished_ = false;
 };
 
 }  // namespace roost::net

@@ -2,6 +2,7 @@
 // transport stack, reading, writing, keep alive and the end.
 
 #include <asio/connect.hpp>
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 
 #include "net/http_client.hpp"
@@ -130,7 +131,8 @@ void MqttClient::on_bytes(core::ByteView bytes) {
 }
 
 void MqttClient::send(const protocol::PacketBody& packet) {
-  if (state_ == State::kClosed) return;
+  // Nothing follows DISCONNECT [MQTT-3.14.4-1].
+  if (state_ == State::kClosed || state_ == State::kClosing) return;
   if (options_.trace) options_.trace(true, packet);
   if (!encoder_.encode(packet, frame_)) {
     return fail("cannot encode " + std::string(to_string(protocol::type_of(packet))) +
@@ -189,21 +191,27 @@ void MqttClient::flush() {
       self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       return;  // the server closes; read() sees the end
     }
+    self->handler_->on_drained();
     self->check_idle();
   });
 }
 
 void MqttClient::arm_keep_alive() {
   if (keep_alive_ == 0) return;
-  // A PINGREQ once the connection was quiet for the keep alive; a server
-  // silent for another keep alive after it is gone.
-  keep_alive_timer_.expires_after(std::chrono::seconds(keep_alive_));
-  keep_alive_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+  // Checked every half keep alive: a PINGREQ when nothing went out for half
+  // of it, so the client is never silent for a whole one [MQTT-3.1.2-23];
+  // a server that has not answered a PINGREQ within the keep alive is gone.
+  const auto half = std::chrono::milliseconds(std::uint32_t{keep_alive_} * 500);
+  keep_alive_timer_.expires_after(half);
+  keep_alive_timer_.async_wait([self = shared_from_this(), half](std::error_code ec) {
     if (ec || self->state_ != State::kConnected) return;
-    if (self->ping_outstanding_) return self->fail("no PINGRESP from the server within the keep alive");
-    const auto quiet = std::chrono::steady_clock::now() - self->last_sent_;
-    if (quiet >= std::chrono::seconds(self->keep_alive_) - std::chrono::milliseconds(100)) {
+    const auto now = std::chrono::steady_clock::now();
+    if (self->ping_outstanding_ && now - self->ping_sent_ >= 2 * half) {
+      return self->fail("no PINGRESP from the server within the keep alive");
+    }
+    if (!self->ping_outstanding_ && now - self->last_sent_ >= half - std::chrono::milliseconds(50)) {
       self->ping_outstanding_ = true;
+      self->ping_sent_ = now;
       self->send(protocol::Pingreq{});
     }
     self->arm_keep_alive();
@@ -214,6 +222,7 @@ void MqttClient::disconnect(protocol::Disconnect disconnect) {
   if (state_ == State::kClosed || state_ == State::kClosing) return;
   if (state_ != State::kConnected) return close();
   send(disconnect);
+  if (state_ == State::kClosed) return;  // the write failed: fail() said so
   state_ = State::kClosing;
   keep_alive_timer_.cancel();
   // A server that keeps the connection open after DISCONNECT is closed on.
@@ -228,6 +237,7 @@ void MqttClient::disconnect(protocol::Disconnect disconnect) {
 }
 
 void MqttClient::close() {
+  finished_ = true;
   if (state_ == State::kClosed) return;
   error_.clear();
   shut();
@@ -235,10 +245,10 @@ void MqttClient::close() {
 
 void MqttClient::fail(std::string why, std::optional<ReasonCode> reason) {
   if (state_ == State::kClosed) return;
+  if (state_ == State::kClosing) return shut();  // after our DISCONNECT any end is the expected one
   error_ = std::move(why);
-  const std::string message = error_;
   shut();
-  handler_->on_closed(message, reason);
+  notify(error_, reason);
 }
 
 void MqttClient::shut() {
@@ -249,7 +259,17 @@ void MqttClient::shut() {
   connect_timer_.cancel();
   keep_alive_timer_.cancel();
   socket_.close(ignored);
-  if (orderly) handler_->on_closed({}, std::nullopt);
+  if (orderly) notify({}, std::nullopt);
+}
+
+void MqttClient::notify(std::string why, std::optional<ReasonCode> reason) {
+  // Posted: the end may be found inside a call of the owner's (publish()
+  // from an engine callback, say), which must not be re-entered.
+  asio::post(io_, [self = shared_from_this(), why = std::move(why), reason] {
+    if (self->finished_) return;  // close() came first
+    self->finished_ = true;
+    self->handler_->on_closed(why, reason);
+  });
 }
 
 }  // namespace roost::net

@@ -23,13 +23,13 @@ def roost(tool, *args, **kwargs):
     return [ROOST_BIN, tool, *args]
 
 
-def wait_subscribed(broker, client_id, timeout=5):
-    """Until the broker logged `client_id`'s SUBSCRIBE ("<client id> <qos> <filter>"), so what
-    is published next reaches it."""
+def wait_subscribed(broker, client_id, timeout=5, times=1):
+    """Until the broker logged `client_id`'s SUBSCRIBE ("<client id> <qos> <filter>") `times`
+    times, so what is published next reaches it."""
     pattern = re.compile(rf": {re.escape(client_id)} [012] ")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pattern.search(broker.log()):
+        if len(pattern.findall(broker.log())) >= times:
             return
         time.sleep(0.02)
     raise AssertionError(f"{client_id} did not subscribe:\n{broker.log()[-2000:]}")
@@ -146,12 +146,18 @@ def test_roost_pub_message_sources_reach_mosquitto_sub(broker, tmp_path):
     """-m, -f (binary), -s, -l (an empty line and a last line without newline), -n, --repeat."""
     binary = tmp_path / "payload.bin"
     binary.write_bytes(bytes(range(256)) * 3)
-    sub = start_sub(["mosquitto_sub"], broker.port, "watcher", "-t", "src/#", "-F", "%t:%x", count=9)
+    sub = start_sub(["mosquitto_sub"], broker.port, "watcher", "-t", "src/#", "-F", "%t:%x", count=10)
     wait_subscribed(broker, "watcher")
     pub(broker.port, "-t", "src/m", "-m", "text", "-q", "1", tool="roost")
     pub(broker.port, "-t", "src/f", "-f", str(binary), "-q", "2", tool="roost")
     pub(broker.port, "-t", "src/s", "-s", tool="roost", stdin=b"all\nof stdin\n")
     pub(broker.port, "-t", "src/l", "-l", "-q", "1", tool="roost", stdin=b"first\n\nlast")
+    lines_file = tmp_path / "lines.txt"
+    lines_file.write_bytes(b"from a file\n")
+    with open(lines_file, "rb") as f:  # a regular file: epoll cannot watch it
+        r = subprocess.run([ROOST_BIN, "pub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", "src/file", "-l",
+                            "-q", "1"], stdin=f, capture_output=True, timeout=15)
+    assert r.returncode == 0, r.stderr
     pub(broker.port, "-t", "src/n", "-n", tool="roost")
     pub(broker.port, "-t", "src/r", "-m", "again", "--repeat", "2", "--repeat-delay", "0.05", tool="roost")
     out, rc, err = finish(sub)
@@ -163,6 +169,7 @@ def test_roost_pub_message_sources_reach_mosquitto_sub(broker, tmp_path):
         "src/l:" + b"first".hex(),
         "src/l:",
         "src/l:" + b"last".hex(),
+        "src/file:" + b"from a file".hex(),
         "src/n:",
         "src/r:" + b"again".hex(),
         "src/r:" + b"again".hex(),
@@ -195,6 +202,30 @@ def test_persistent_session_with_c_keeps_messages_while_away(broker):
     out, rc, err = finish(start_sub([ROOST_BIN, "sub"], broker.port, "keeper", "-t", "away/#", "-q", "1", "-c",
                                     "-v", count=1))
     assert (out, rc) == (b"away/1 while you were out\n", 0), err
+
+
+def test_a_message_that_ends_roost_sub_is_acknowledged_first(broker):
+    """-C 1 at QoS 1 with a persistent session: the PUBACK goes before DISCONNECT, so the next
+    run does not get the message again."""
+    finish(start_sub([ROOST_BIN, "sub"], broker.port, "once", "-t", "o/#", "-q", "1", "-c", "-E", count=1))
+    pub(broker.port, "-t", "o/1", "-m", "just once", "-q", "1")
+    out, rc, err = finish(start_sub([ROOST_BIN, "sub"], broker.port, "once", "-t", "o/#", "-q", "1", "-c", count=1))
+    assert (out, rc) == (b"just once\n", 0), err
+    out, rc, _ = finish(start_sub([ROOST_BIN, "sub"], broker.port, "once", "-t", "o/#", "-q", "1", "-c", count=1,
+                                  timeout=1))
+    assert (out, rc) == (b"", 27)
+
+
+def test_roost_sub_reconnects_when_the_broker_restarts(broker):
+    p = start_sub([ROOST_BIN, "sub"], broker.port, "stayer", "-t", "r/#", "-v", count=1, timeout=20)
+    wait_subscribed(broker, "stayer")
+    broker.stop()
+    time.sleep(1.5)  # at least one reconnection attempt fails meanwhile
+    broker.start()
+    wait_subscribed(broker, "stayer", timeout=10, times=2)
+    pub(broker.port, "-t", "r/after", "-m", "back")
+    out, rc, err = finish(p, timeout=25)
+    assert (out, rc) == (b"r/after back\n", 0), err
 
 
 def test_unsubscribe_flag_ends_a_persistent_subscription(broker):
