@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string_view>
 
-#include "addon/customize_bridge.hpp"
+#include "config/mosquitto_bridge.hpp"
 
 namespace roost::addon {
 namespace {
@@ -40,7 +40,7 @@ CustomizeSettings parse_customize(const std::vector<std::pair<std::string, std::
     std::string bridge_at;
     const auto end_bridge = [&] {
       if (!bridge) return;
-      if (const std::string why = check_bridge(*bridge); !why.empty()) {
+      if (const std::string why = config::check_bridge(*bridge); !why.empty()) {
         std::string warning = bridge_at;
         warning += "bridge \"" + bridge->name + "\" ignored: " + why;
         out.warnings.push_back(std::move(warning));
@@ -73,7 +73,7 @@ CustomizeSettings parse_customize(const std::vector<std::pair<std::string, std::
         continue;
       }
       if (bridge) {
-        if (const auto taken = apply_bridge_directive(*bridge, directive, value)) {
+        if (const auto taken = config::apply_bridge_directive(*bridge, directive, value)) {
           if (!taken->empty()) warn(*taken);
           continue;
         }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "addon/customize_bridge.hpp"
 #include "auth/password_hash.hpp"
+#include "config/mosquitto_bridge.hpp"
 
 namespace roost::addon {
 namespace {
@@ -219,8 +219,8 @@ core::Result<Translation, std::string> translate(const AddonOptions& options, co
     if (!own_acl) c += "anonymous = [\"readwrite #\"]\n";
   }
   c += "\n[home_assistant]\nsupervisor = " + toml_string(env.supervisor) + "\n";
+  c += config::bridges_toml(customize.bridges);
   for (const config::BridgeSettings& b : customize.bridges) {
-    c += bridge_toml(b);
     t.notices.push_back("customize: bridge \"" + b.name + "\" to " + b.addresses.front().host);
   }
 

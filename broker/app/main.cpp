@@ -3,6 +3,7 @@
 //   roost check --config FILE
 //   roost backup --config FILE OUT
 //   roost health [--config FILE]
+//   roost import MOSQUITTO_CONF
 //   roost addon COMMAND ... (the Home Assistant add-on's steps)
 //   roost passwd ... (as mosquitto_passwd)
 //   roost pub ... / roost sub ... (as mosquitto_pub and mosquitto_sub)
@@ -32,6 +33,7 @@
 #include "addon/ha_auth.hpp"
 #include "addon/supervisor.hpp"
 #include "app/addon_command.hpp"
+#include "app/import_command.hpp"
 #include "app/log_sinks.hpp"
 #include "bridge/bridge.hpp"
 #include "cli/passwd.hpp"
@@ -62,6 +64,8 @@ constexpr std::string_view kUsage =
     "                   plain MQTT listener (a container HEALTHCHECK)\n"
     "  pub              publish a message (as mosquitto_pub; roost pub --help)\n"
     "  sub              subscribe and print messages (as mosquitto_sub; roost sub --help)\n"
+    "  import FILE      print a mosquitto.conf (and its include_dir) as Roost's TOML;\n"
+    "                   what has no equivalent is a warning on stderr\n"
     "  passwd           manage a password file (as mosquitto_passwd; roost passwd --help)\n"
     "  addon            the Home Assistant add-on's steps (roost addon --help)\n"
     "\n"
@@ -136,12 +140,13 @@ Options parse_args(int argc, char** argv) {
     }
   }
   if (o.command.empty()) usage_error("no command given");
-  if (o.command != "serve" && o.command != "check" && o.command != "backup" && o.command != "health") {
+  if (o.command != "serve" && o.command != "check" && o.command != "backup" && o.command != "health" &&
+      o.command != "import") {
     usage_error("unknown command \"" + o.command + "\"");
   }
-  if (o.command == "backup" ? o.arguments.size() != 1 : !o.arguments.empty()) {
-    usage_error(o.command == "backup" ? "backup needs one output file"
-                                      : "unexpected argument \"" + o.arguments[0] + "\"");
+  const bool takes_one = o.command == "backup" || o.command == "import";
+  if (takes_one ? o.arguments.size() != 1 : !o.arguments.empty()) {
+    usage_error(takes_one ? o.command + " needs one file" : "unexpected argument \"" + o.arguments[0] + "\"");
   }
   return o;
 }
@@ -449,6 +454,7 @@ int main(int argc, char** argv) {
     if (argc >= 2 && std::string_view(argv[1]) == "addon") return roost::app::addon_main(argc - 2, argv + 2);
     const Options options = parse_args(argc, argv);
     if (options.command == "check") return check(options);
+    if (options.command == "import") return roost::app::import_main(options.arguments[0]);
     if (options.command == "backup") return backup(options);
     if (options.command == "health") return health(options);
     return serve(options);

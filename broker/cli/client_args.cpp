@@ -69,6 +69,25 @@ constexpr std::string_view kClientHelp =
 
 std::string_view client_help() { return kClientHelp; }
 
+bool print_help_if_asked(int argc, char** argv, std::string_view intro, std::string_view usage, std::string_view own) {
+  for (int i = 0; i < argc; ++i) {
+    if (std::string_view(argv[i]) != "--help") continue;
+    for (const std::string_view part : {intro, usage, kClientHelp, own})
+      std::fwrite(part.data(), 1, part.size(), stdout);
+    return true;
+  }
+  return false;
+}
+
+std::optional<net::MqttClientOptions> client_options_or_error(ClientArgs& args) {
+  try {
+    return make_client_options(args);
+  } catch (const std::exception& e) {
+    if (!args.quiet) std::fprintf(stderr, "Error: %s\n", e.what());
+    return std::nullopt;
+  }
+}
+
 namespace {
 
 template <class T>

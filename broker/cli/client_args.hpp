@@ -97,6 +97,13 @@ std::string parse_property(int argc, char** argv, int& i, ClientArgs& args);
 // The shared part of --help.
 std::string_view client_help();
 
+// --help among the arguments: prints `intro`, `usage`, the shared help and
+// `own` and returns true.
+bool print_help_if_asked(int argc, char** argv, std::string_view intro, std::string_view usage, std::string_view own);
+
+// make_client_options(), or nothing after printing why on stderr (unless --quiet).
+std::optional<net::MqttClientOptions> client_options_or_error(ClientArgs& args);
+
 // What Mosquitto's tools print for a refused connection ("Connection
 // Refused: not authorised." for 3.x; the reason's name for 5.0).
 std::string connack_text(protocol::ProtocolVersion version, protocol::ReasonCode reason);

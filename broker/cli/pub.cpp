@@ -320,13 +320,10 @@ class Publisher final : public net::MqttClient::Handler {
 }  // namespace
 
 int pub_main(int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--help") {
-      std::printf("roost pub publishes a message on a single topic and exits (as mosquitto_pub).\n\n%.*s%.*s%.*s",
-                  static_cast<int>(kPubUsage.size()), kPubUsage.data(), static_cast<int>(client_help().size()),
-                  client_help().data(), static_cast<int>(kPubHelp.size()), kPubHelp.data());
-      return 0;
-    }
+  if (print_help_if_asked(argc, argv,
+                          "roost pub publishes a message on a single topic and exits (as mosquitto_pub).\n\n",
+                          kPubUsage, kPubHelp)) {
+    return 0;
   }
   PubArgs args;
   std::string error = parse_client_args(argc, argv, Tool::kPub, pub_takes_value, args.client);
@@ -345,16 +342,11 @@ int pub_main(int argc, char** argv) {
     if (!args.client.quiet) std::fprintf(stderr, "Error: Unable to read stdin.\n");
     return 1;
   }
-  net::MqttClientOptions options;
-  try {
-    options = make_client_options(args.client);
-  } catch (const std::exception& e) {
-    if (!args.client.quiet) std::fprintf(stderr, "Error: %s\n", e.what());
-    return 1;
-  }
+  auto options = client_options_or_error(args.client);
+  if (!options) return 1;
   asio::io_context io(1);
   Publisher publisher(io, args);
-  return publisher.run(std::move(options));
+  return publisher.run(std::move(*options));
 }
 
 }  // namespace roost::cli

@@ -326,15 +326,10 @@ class Subscriber final : public net::MqttClient::Handler {
 }  // namespace
 
 int sub_main(int argc, char** argv) {
-  for (int i = 0; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--help") {
-      std::printf(
-          "roost sub subscribes to topics and prints the messages it receives (as mosquitto_sub).\n\n"
-          "%.*s%.*s%.*s",
-          static_cast<int>(kSubUsage.size()), kSubUsage.data(), static_cast<int>(client_help().size()),
-          client_help().data(), static_cast<int>(kSubHelp.size()), kSubHelp.data());
-      return 0;
-    }
+  if (print_help_if_asked(argc, argv,
+                          "roost sub subscribes to topics and prints the messages it receives (as mosquitto_sub).\n\n",
+                          kSubUsage, kSubHelp)) {
+    return 0;
   }
   SubArgs args;
   std::string error = parse_client_args(argc, argv, Tool::kSub, sub_takes_value, args.client);
@@ -344,16 +339,11 @@ int sub_main(int argc, char** argv) {
     if (!args.client.quiet) std::fprintf(stderr, "%s\n\nUse 'roost sub --help' to see usage.\n", error.c_str());
     return 1;
   }
-  net::MqttClientOptions options;
-  try {
-    options = make_client_options(args.client);
-  } catch (const std::exception& e) {
-    if (!args.client.quiet) std::fprintf(stderr, "Error: %s\n", e.what());
-    return 1;
-  }
+  auto options = client_options_or_error(args.client);
+  if (!options) return 1;
   asio::io_context io(1);
   Subscriber subscriber(io, args);
-  return subscriber.run(std::move(options));
+  return subscriber.run(std::move(*options));
 }
 
 }  // namespace roost::cli

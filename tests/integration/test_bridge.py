@@ -180,6 +180,24 @@ def test_failover_to_the_second_address(make_broker):
     assert f"127.0.0.1:{dead}" in local.log()  # it tried the first one
 
 
+def test_lazy_bridge_connects_at_the_threshold_and_leaves_when_idle(make_broker):
+    remote = make_broker()
+    local = make_broker(bridge_config("lazy", remote.port, [("z/#", "out", 1, "", "")], start_type="lazy",
+                                      threshold=3, idle_timeout=2))
+    wait_for(lambda: state(local.port, "lazy") == "0", what="the lazy bridge's state")
+    s = sub(remote.port, "-t", "z/#", "-v", "-q", "1", count=3, timeout=15)
+    time.sleep(0.3)
+    pub(local.port, "-t", "z/1", "-m", "a", "-q", "1")
+    pub(local.port, "-t", "z/2", "-m", "b", "-q", "1")
+    time.sleep(1.5)
+    assert state(local.port, "lazy") == "0", "connected before the threshold"
+    pub(local.port, "-t", "z/3", "-m", "c", "-q", "1")
+    lines, rc, err = finish(s)
+    assert (lines, rc) == (["z/1 a", "z/2 b", "z/3 c"], 0), err
+    wait_up(local.port, "lazy", up=False, timeout=10)  # idle for 2 s: disconnected again
+    assert "lazy idle: disconnecting" in local.log()
+
+
 def test_tls_bridge(make_broker, certs):
     tls_port = free_port()
     remote = make_broker(tls_listener(certs, tls_port))
@@ -241,6 +259,37 @@ restart_timeout 1
         pub(m.port, "-t", "u/b", "-m", "m", "-q", "1")
         assert sorted(finish(s_roost)[0]) == ["u/a r", "u/b m"]
         assert sorted(finish(s_mosq)[0]) == ["u/a r", "u/b m"]
+
+
+def test_an_imported_mosquitto_conf_runs_its_bridge(make_broker, tmp_path):
+    """`roost import` turns a mosquitto.conf with a `connection` block into TOML that serves."""
+    remote = make_broker()
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"""
+listener {port} 127.0.0.1
+allow_anonymous true
+log_dest stderr
+log_type all
+user mosquitto
+
+connection imported
+address 127.0.0.1:{remote.port}
+topic up/# out 1
+restart_timeout 1
+""")
+    r = subprocess.run([ROOST_BIN, "import", str(conf)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    toml = tmp_path / "roost.toml"
+    toml.write_text(r.stdout)
+    proc = subprocess.Popen([ROOST_BIN, "serve", "--config", str(toml)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_up(port, "imported")
+        settle(remote.port, "up/x", port)
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
 
 
 def test_bad_bridge_configuration_is_refused_with_the_line(tmp_path):

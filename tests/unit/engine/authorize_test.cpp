@@ -31,6 +31,17 @@ class AuthorizeTest : public EngineTest {
     packets.erase(packets.begin());  // what a resumed session is sent stays for the test
     return c;
   }
+  // A Mosquitto-style bridge: 3.1.1 with the bridge flag.
+  ConnectionId bridge_login(ConnectionId c) {
+    outbox_.versions[c] = ProtocolVersion::kV311;
+    protocol::Connect connect;
+    connect.version = ProtocolVersion::kV311;
+    connect.bridge = true;
+    connect.client_id = "remote.bridge";
+    engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", std::nullopt, false}, now_);
+    outbox_.take(c);
+    return c;
+  }
   ReasonCode suback(ConnectionId c) {
     const auto packets = outbox_.take(c);
     EXPECT_FALSE(packets.empty());
@@ -82,14 +93,7 @@ TEST_F(AuthorizeTest, ClientsNeverPublishOnSysEvenWithoutRules) {
 // Mosquitto-style bridges (the 3.x bridge flag) report their state under
 // $SYS/broker/connection/, which Mosquitto allows them; nothing else of $SYS.
 TEST_F(AuthorizeTest, BridgesMayPublishOnlyTheirStateUnderSys) {
-  const auto c = static_cast<ConnectionId>(900);
-  outbox_.versions[c] = ProtocolVersion::kV311;
-  protocol::Connect connect;
-  connect.version = ProtocolVersion::kV311;
-  connect.bridge = true;
-  connect.client_id = "remote.bridge";
-  engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", std::nullopt, false}, now_);
-  outbox_.take(c);
+  const auto c = bridge_login(static_cast<ConnectionId>(900));
   const auto watcher = login("w", "anyone");
   subscribe(watcher, "$SYS/broker/connection/#", QoS::k1);
   outbox_.take(watcher);
@@ -107,14 +111,7 @@ TEST_F(AuthorizeTest, BridgesMayPublishOnlyTheirStateUnderSys) {
 // [MQTT-3.8.3-3]'s No Local, given by Mosquitto to its bridges: a 3.x
 // bridge never gets its own messages back, and retained ones stay retained.
 TEST_F(AuthorizeTest, BridgeSubscriptionsGetNoLocalAndRetainAsPublished) {
-  const auto c = static_cast<ConnectionId>(902);
-  outbox_.versions[c] = ProtocolVersion::kV311;
-  protocol::Connect connect;
-  connect.version = ProtocolVersion::kV311;
-  connect.bridge = true;
-  connect.client_id = "remote.bridge";
-  engine().connect(c, as_packet(connect), ClientInfo{"127.0.0.1:1", std::nullopt, false}, now_);
-  outbox_.take(c);
+  const auto c = bridge_login(static_cast<ConnectionId>(902));
   subscribe(c, "#", QoS::k1);
   outbox_.take(c);
   publish(c, "loop/test", "mine", QoS::k0);

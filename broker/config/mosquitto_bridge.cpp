@@ -1,11 +1,11 @@
-#include "addon/customize_bridge.hpp"
+#include "config/mosquitto_bridge.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <vector>
+#include <sstream>
+#include <toml++/toml.h>
 
-#include "addon/translate.hpp"
-
-namespace roost::addon {
+namespace roost::config {
 
 namespace {
 
@@ -37,18 +37,18 @@ std::optional<bool> boolean(std::string_view v) {
   return std::nullopt;
 }
 
-std::string topic_line(std::string_view value, config::BridgeSettings& b) {
+std::string topic_line(std::string_view value, BridgeSettings& b) {
   const std::vector<std::string_view> words = split(value);
   if (words.empty() || words.size() > 5) return "topic needs: pattern [out|in|both [qos [local_prefix remote_prefix]]]";
-  config::BridgeTopic t;
+  BridgeTopic t;
   t.pattern = unquote(words[0]);
   if (words.size() > 1) {
     if (words[1] == "out") {
-      t.direction = config::BridgeTopic::Direction::kOut;
+      t.direction = BridgeTopic::Direction::kOut;
     } else if (words[1] == "in") {
-      t.direction = config::BridgeTopic::Direction::kIn;
+      t.direction = BridgeTopic::Direction::kIn;
     } else if (words[1] == "both") {
-      t.direction = config::BridgeTopic::Direction::kBoth;
+      t.direction = BridgeTopic::Direction::kBoth;
     } else {
       return "topic direction must be out, in or both; the topic is ignored";
     }
@@ -63,14 +63,9 @@ std::string topic_line(std::string_view value, config::BridgeSettings& b) {
   return {};
 }
 
-std::string toml_line(std::string_view key, const std::string& value) {
-  return std::string(key) + " = " + toml_string(value) + "\n";
-}
-
 }  // namespace
 
-std::optional<std::string> apply_bridge_directive(config::BridgeSettings& b, std::string_view d,
-                                                  std::string_view value) {
+std::optional<std::string> apply_bridge_directive(BridgeSettings& b, std::string_view d, std::string_view value) {
   const std::string v(value);
   const auto flag = [&](bool& out) -> std::string {
     const auto parsed = boolean(value);
@@ -84,7 +79,7 @@ std::optional<std::string> apply_bridge_directive(config::BridgeSettings& b, std
   };
   if (d == "address" || d == "addresses") {
     for (const std::string_view word : split(value)) {
-      config::BridgeAddress a;
+      BridgeAddress a;
       const std::string text(word);
       const auto colon = text.rfind(':');
       a.host = text.substr(0, colon);
@@ -143,49 +138,67 @@ std::optional<std::string> apply_bridge_directive(config::BridgeSettings& b, std
   return std::nullopt;
 }
 
-std::string check_bridge(const config::BridgeSettings& b) {
+std::string check_bridge(const BridgeSettings& b) {
   if (b.addresses.empty()) return "it has no address";
   if (b.topics.empty()) return "it has no topic";
   if (b.tls && b.tls->cafile.empty() && b.tls->capath.empty()) return "bridge_certfile/keyfile need bridge_cafile";
   return {};
 }
 
-std::string bridge_toml(const config::BridgeSettings& b) {
-  std::string out = "\n[[bridge]]\n" + toml_line("name", b.name) + "address = [";
-  for (std::size_t i = 0; i < b.addresses.size(); ++i) {
-    out += (i ? ", " : "") + toml_string(b.addresses[i].host + ":" + std::to_string(b.addresses[i].port));
-  }
-  out += "]\n";
-  if (!b.remote_clientid.empty()) out += toml_line("remote_clientid", b.remote_clientid);
-  if (!b.local_clientid.empty()) out += toml_line("local_clientid", b.local_clientid);
-  if (b.remote_username) out += toml_line("remote_username", *b.remote_username);
-  if (b.remote_password) out += toml_line("remote_password", *b.remote_password);
-  out += std::string("clean_start = ") + (b.clean_start ? "true" : "false") + "\n";
-  out += "keepalive = " + std::to_string(b.keepalive) + "\n" + toml_line("protocol", b.protocol);
-  out += std::string("try_private = ") + (b.try_private ? "true" : "false") + "\n";
-  out += toml_line("start_type", b.start_type);
-  out += "restart_timeout = " + std::to_string(b.restart_timeout) + "\n";
-  out += "restart_timeout_max = " + std::to_string(b.restart_timeout_max) + "\n";
-  out += "idle_timeout = " + std::to_string(b.idle_timeout) + "\nthreshold = " + std::to_string(b.threshold) + "\n";
-  out += std::string("notifications = ") + (b.notifications ? "true" : "false") + "\n";
-  out += std::string("notifications_local_only = ") + (b.notifications_local_only ? "true" : "false") + "\n";
-  if (!b.notification_topic.empty()) out += toml_line("notification_topic", b.notification_topic);
-  if (b.tls) {
-    if (!b.tls->cafile.empty()) out += toml_line("cafile", b.tls->cafile);
-    if (!b.tls->capath.empty()) out += toml_line("capath", b.tls->capath);
-    if (!b.tls->certfile.empty()) out += toml_line("certfile", b.tls->certfile);
-    if (!b.tls->keyfile.empty()) out += toml_line("keyfile", b.tls->keyfile);
-    if (b.tls->insecure) out += "insecure = true\n";
-    if (!b.tls->tls_version.empty()) out += toml_line("tls_version", b.tls->tls_version);
-    if (!b.tls->alpn.empty()) out += toml_line("alpn", b.tls->alpn.front());
-  }
+std::string bridges_toml(const std::vector<BridgeSettings>& bridges) {
   static constexpr const char* kDirections[] = {"out", "in", "both"};
-  for (const config::BridgeTopic& t : b.topics) {
-    out += "[[bridge.topic]]\n" + toml_line("pattern", t.pattern) +
-           toml_line("direction", kDirections[static_cast<int>(t.direction)]) + "qos = " + std::to_string(t.qos) +
-           "\n" + toml_line("local_prefix", t.local_prefix) + toml_line("remote_prefix", t.remote_prefix);
+  toml::array tables;
+  for (const BridgeSettings& b : bridges) {
+    toml::table t;
+    t.insert("name", b.name);
+    toml::array addresses;
+    for (const BridgeAddress& a : b.addresses) {
+      const bool v6 = a.host.find(':') != std::string::npos;
+      addresses.push_back((v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port));
+    }
+    t.insert("address", std::move(addresses));
+    if (!b.remote_clientid.empty()) t.insert("remote_clientid", b.remote_clientid);
+    if (!b.local_clientid.empty()) t.insert("local_clientid", b.local_clientid);
+    if (b.remote_username) t.insert("remote_username", *b.remote_username);
+    if (b.remote_password) t.insert("remote_password", *b.remote_password);
+    t.insert("clean_start", b.clean_start);
+    t.insert("keepalive", std::int64_t{b.keepalive});
+    t.insert("protocol", b.protocol);
+    t.insert("try_private", b.try_private);
+    t.insert("start_type", b.start_type);
+    t.insert("restart_timeout", std::int64_t{b.restart_timeout});
+    t.insert("restart_timeout_max", std::int64_t{b.restart_timeout_max});
+    t.insert("idle_timeout", std::int64_t{b.idle_timeout});
+    t.insert("threshold", std::int64_t{b.threshold});
+    t.insert("notifications", b.notifications);
+    t.insert("notifications_local_only", b.notifications_local_only);
+    if (!b.notification_topic.empty()) t.insert("notification_topic", b.notification_topic);
+    if (b.tls) {
+      if (!b.tls->cafile.empty()) t.insert("cafile", b.tls->cafile);
+      if (!b.tls->capath.empty()) t.insert("capath", b.tls->capath);
+      if (!b.tls->certfile.empty()) t.insert("certfile", b.tls->certfile);
+      if (!b.tls->keyfile.empty()) t.insert("keyfile", b.tls->keyfile);
+      if (b.tls->insecure) t.insert("insecure", true);
+      if (!b.tls->tls_version.empty()) t.insert("tls_version", b.tls->tls_version);
+      if (!b.tls->alpn.empty()) t.insert("alpn", b.tls->alpn.front());
+    }
+    toml::array topics;
+    for (const BridgeTopic& topic : b.topics) {
+      topics.push_back(toml::table{{"pattern", topic.pattern},
+                                   {"direction", kDirections[static_cast<int>(topic.direction)]},
+                                   {"qos", std::int64_t{topic.qos}},
+                                   {"local_prefix", topic.local_prefix},
+                                   {"remote_prefix", topic.remote_prefix}});
+    }
+    t.insert("topic", std::move(topics));
+    tables.push_back(std::move(t));
   }
-  return out;
+  if (tables.empty()) return {};
+  toml::table root;
+  root.insert("bridge", std::move(tables));
+  std::ostringstream out;
+  out << toml::toml_formatter(root);
+  return "\n" + out.str() + "\n";
 }
 
-}  // namespace roost::addon
+}  // namespace roost::config
