@@ -45,3 +45,16 @@ if(ROOST_STATIC)
   add_compile_options(-ffunction-sections -fdata-sections)
   add_link_options(-static -Wl,--gc-sections)
 endif()
+
+# 64-bit atomics (the traffic counters): a 32-bit ARM without LDREXD (the
+# ARMv6 build) compiles them to calls into libatomic.
+include(CheckCXXSourceCompiles)
+check_cxx_source_compiles([=[
+#include <atomic>
+#include <cstdint>
+std::atomic<std::uint64_t> counter{0};
+int main() { counter.fetch_add(1); return static_cast<int>(counter.load()); }
+]=] ROOST_ATOMICS_WITHOUT_LIBATOMIC)
+if(NOT ROOST_ATOMICS_WITHOUT_LIBATOMIC)
+  link_libraries(atomic)
+endif()

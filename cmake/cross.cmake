@@ -12,13 +12,19 @@ if(NOT ROOST_CROSS_TRIPLE OR NOT ROOST_CROSS_SYSROOT)
   message(FATAL_ERROR "cross.cmake needs -DROOST_CROSS_TRIPLE=<gnu triple> and -DROOST_CROSS_SYSROOT=<dir>")
 endif()
 # try_compile projects read this file again: hand them the same settings.
-list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES ROOST_CROSS_TRIPLE ROOST_CROSS_SYSROOT)
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES ROOST_CROSS_TRIPLE ROOST_CROSS_SYSROOT ROOST_CROSS_FLAGS)
 
 set(CMAKE_SYSTEM_NAME Linux)
 string(REGEX MATCH "^[^-]+" CMAKE_SYSTEM_PROCESSOR "${ROOST_CROSS_TRIPLE}")
 set(CMAKE_C_COMPILER ${ROOST_CROSS_TRIPLE}-gcc)
 set(CMAKE_CXX_COMPILER ${ROOST_CROSS_TRIPLE}-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE ${ROOST_CROSS_TRIPLE})
+# ROOST_CROSS_FLAGS: the CPU beyond the triple's defaults, e.g. for ARMv6
+# "-march=armv6+fp -mfpu=vfp -mfloat-abi=softfp -marm" with the armel triple.
+if(ROOST_CROSS_FLAGS)
+  set(CMAKE_C_FLAGS_INIT "${ROOST_CROSS_FLAGS}")
+  set(CMAKE_CXX_FLAGS_INIT "${ROOST_CROSS_FLAGS}")
+endif()
 
 # --sysroot: the compiler's and linker's default /usr/include and /usr/lib
 # become the sysroot's; its own libc and libstdc++ (/usr/<triple>) stay.

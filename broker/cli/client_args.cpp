@@ -90,12 +90,6 @@ std::optional<net::MqttClientOptions> client_options_or_error(ClientArgs& args) 
 
 namespace {
 
-template <class T>
-bool parse_number(std::string_view text, T& out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
-}
-
 bool parse_qos(std::string_view text, QoS& out) {
   int q = -1;
   if (!parse_number(text, q) || q < 0 || q > 2) return false;

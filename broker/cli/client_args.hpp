@@ -4,6 +4,7 @@
 // MQTT 5 properties (-D). Parsing never exits: it returns what was wrong,
 // and the tool prints it the way Mosquitto's do.
 
+#include <charconv>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -112,5 +113,12 @@ std::string connack_text(protocol::ProtocolVersion version, protocol::ReasonCode
 // ("Client (null) sending CONNECT"); `id` is the client id given ("": none).
 std::string debug_line(std::string_view id, protocol::ProtocolVersion version, bool sent,
                        const protocol::PacketBody& packet);
+
+// A whole decimal number of type T (no sign for unsigned T, no spaces).
+template <class T>
+bool parse_number(std::string_view text, T& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
+}
 
 }  // namespace roost::cli

@@ -12,12 +12,6 @@ using protocol::PropertyContext;
 
 namespace {
 
-template <class T>
-bool parse_number(std::string_view text, T& out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
-}
-
 std::optional<PropertyContext> property_command(std::string_view name) {
   if (name == "connect") return PropertyContext::kConnect;
   if (name == "publish") return PropertyContext::kPublish;

@@ -5,7 +5,10 @@ Run with /usr/bin/python3 (Debian's paho-mqtt and pytest live there):
     ROOST_BIN=build/release/broker/app/roost /usr/bin/python3 -m pytest tests/integration
 """
 
+import itertools
 import os
+import random
+import shlex
 import signal
 import socket
 import subprocess
@@ -18,13 +21,35 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ROOST_BIN = os.environ.get("ROOST_BIN", os.path.join(ROOT, "build", "release", "broker", "app", "roost"))
 # I/O threads of every broker started here (empty: the broker's default, the CPUs it may use).
 ROOST_TEST_THREADS = os.environ.get("ROOST_TEST_THREADS", "")
+# A command that runs ROOST_BIN for another architecture, e.g.
+# "qemu-arm-static -cpu arm1176" (scripts/test-cross); empty: run it directly.
+ROOST_EMULATOR = shlex.split(os.environ.get("ROOST_EMULATOR", ""))
+
+# Ports for brokers come from below the kernel's ephemeral range (where every
+# client's own port comes from), each pytest-xdist worker from its own slice,
+# so that no client and no other worker takes a port between the check and
+# the broker's bind.
+_PORT_LOW, _PORT_SLICE = 20000, 1500
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_slice = int(_worker[2:]) if _worker[2:].isdigit() else 0
+_next_port = itertools.cycle(range(_PORT_SLICE))
+for _ in range(random.randrange(_PORT_SLICE)):
+    next(_next_port)
 
 
 def free_port():
-    """A port nothing listens on now (the broker binds it right after)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing uses now (the broker binds it right after), from this
+    worker's slice below the ephemeral range."""
+    base = _PORT_LOW + (_slice % 8) * _PORT_SLICE
+    for _ in range(_PORT_SLICE):
+        port = base + next(_next_port)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or in TIME_WAIT from an earlier test
+            return port
+    raise RuntimeError(f"no free port in {base}..{base + _PORT_SLICE - 1}")
 
 
 class Broker:
@@ -50,7 +75,7 @@ class Broker:
             self.process.stdout.close()  # a restart: the previous run's output is gone
         read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(
-            [ROOST_BIN, "serve", "--config", self.config_path, "--ready-fd", str(write_fd)],
+            [*ROOST_EMULATOR, ROOST_BIN, "serve", "--config", self.config_path, "--ready-fd", str(write_fd)],
             pass_fds=(write_fd,), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         os.close(write_fd)
         # Ready once a newline arrives on the pipe (s6's notification-fd protocol).

@@ -1,13 +1,17 @@
 // The Authenticator: local users first, then backends in order (answering
 // later, as an HTTP backend would), the cache of verified pairs, and what a
 // reload keeps valid. File checks run on the Authenticator's hashing
-// thread, so these tests wait for answers on a future (never a sleep).
+// thread, so these tests wait for answers on a condition variable (never a
+// sleep; not std::future, which Debian's armel C++ library lacks for ARMv6).
 
 #include "auth/authenticator.hpp"
 
 #include <gtest/gtest.h>
 
-#include <future>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 
 namespace roost::auth {
 namespace {
@@ -22,11 +26,22 @@ std::shared_ptr<const PasswordFile> users(std::initializer_list<std::pair<std::s
 }
 
 LoginOutcome check(Authenticator& a, const std::string& user, const std::string& password) {
-  std::promise<LoginOutcome> answer;
-  auto got = answer.get_future();
-  a.check(LoginRequest{user, password}, [&answer](LoginOutcome o) { answer.set_value(o); });
-  EXPECT_EQ(got.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  return got.get();
+  struct Answer {
+    std::mutex mutex;
+    std::condition_variable arrived;
+    std::optional<LoginOutcome> outcome;
+  };
+  auto answer = std::make_shared<Answer>();
+  a.check(LoginRequest{user, password}, [answer](LoginOutcome o) {
+    const std::lock_guard lock(answer->mutex);
+    answer->outcome = std::move(o);
+    answer->arrived.notify_all();
+  });
+  std::unique_lock lock(answer->mutex);
+  const bool arrived =
+      answer->arrived.wait_for(lock, std::chrono::seconds(10), [&] { return answer->outcome.has_value(); });
+  EXPECT_TRUE(arrived) << "no answer in 10 s";
+  return answer->outcome.value_or(LoginOutcome{});
 }
 
 // Answers when the test says so: the callback is kept, not run.

@@ -18,6 +18,19 @@ namespace roost::protocol::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
+constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
+constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
+
+// PUBACK, PUBREC, PUBREL or PUBCOMP (or UNSUBACK in 3.x): a packet
+// identifier and, in 5.0, a reason code.
+template <class Ack>
+Ack ack(std::uint16_t packet_id, ReasonCode reason = ReasonCode::kSuccess) {
+  Ack a;
+  a.packet_id = packet_id;
+  if constexpr (requires { a.reason; }) a.reason = reason;
+  return a;
+}
+
 inline Role other(Role r) { return r == Role::kServer ? Role::kClient : Role::kServer; }
 
 // Bytes from a list of byte values and strings, e.g. bytes({0x10, 0x0C}, "MQTT").

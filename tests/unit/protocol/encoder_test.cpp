@@ -11,9 +11,6 @@
 namespace roost::protocol::test {
 namespace {
 
-constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
-constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
-
 core::Result<void, EncodeErrc> try_encode(const PacketBody& packet, Role sender, ProtocolVersion v) {
   Frame frame;
   return Encoder(sender, v).encode(packet, frame);

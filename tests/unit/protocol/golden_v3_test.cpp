@@ -17,7 +17,6 @@ namespace roost::protocol::test {
 namespace {
 
 constexpr ProtocolVersion kV31 = ProtocolVersion::kV31;
-constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
 constexpr Role kClient = Role::kClient;
 constexpr Role kServer = Role::kServer;
 
@@ -39,14 +38,6 @@ Connack connack(ReasonCode reason, bool session_present = false) { return {sessi
 Publish publish(QoS qos, std::string_view topic, std::uint16_t packet_id, core::ByteView payload, bool retain = false,
                 bool dup = false) {
   return {dup, qos, retain, topic, packet_id, {}, payload};
-}
-
-// PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK: a packet identifier and nothing else in 3.x.
-template <class Ack>
-Ack ack(std::uint16_t packet_id) {
-  Ack a;
-  a.packet_id = packet_id;
-  return a;
 }
 
 Subscription subscription(std::string_view filter, QoS qos) {

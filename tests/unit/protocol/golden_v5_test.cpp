@@ -16,8 +16,6 @@
 namespace roost::protocol::test {
 namespace {
 
-constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
-
 // The golden check (see expect_golden) in 5.0 for a packet the client
 // sends, the server sends, or either side may send (PUBLISH, the
 // acknowledgements, DISCONNECT, AUTH).
@@ -475,14 +473,6 @@ TEST(GoldenV5, PublishPropertiesOutOfIdOrderDecodeKeepingUserPropertyOrder) {
 }
 
 // ------------------------------------------- PUBACK, PUBREC, PUBREL, PUBCOMP
-
-template <class Ack>
-Ack ack(std::uint16_t packet_id, ReasonCode reason = ReasonCode::kSuccess) {
-  Ack a;
-  a.packet_id = packet_id;
-  a.reason = reason;
-  return a;
-}
 
 TEST(GoldenV5, PubackShortForm) {
   // Success without properties: Remaining Length 2 [MQTT-3.4.2.1].

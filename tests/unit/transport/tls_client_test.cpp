@@ -9,22 +9,16 @@
 
 #include "transport/stack.hpp"
 #include "transport/tls.hpp"
+#include "transport_test_util.hpp"
 
 namespace roost::transport {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-std::string tls_dir() { return std::string(ROOST_TEST_DATA) + "/tls/"; }
-
-std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
-
-TlsSettings server_settings() {
-  TlsSettings s;
-  s.certfile = tls_dir() + "server.pem";
-  s.keyfile = tls_dir() + "server.key";
-  return s;
-}
+using test::Bytes;
+using test::server_settings;
+using test::text;
+using test::tls_dir;
+using test::write;
 
 TlsClientSettings client_settings() {
   TlsClientSettings s;
@@ -74,11 +68,6 @@ struct Link {
   Stack::Status client_status = Stack::Status::kOk;
   Stack::Status server_status = Stack::Status::kOk;
 };
-
-void write(Stack& stack, std::string_view mqtt) {
-  const core::ByteView piece = core::as_bytes(mqtt);
-  ASSERT_EQ(stack.write(std::span<const core::ByteView>(&piece, 1), piece.size()), Stack::Status::kOk) << stack.error();
-}
 
 struct Mode {
   const char* name;

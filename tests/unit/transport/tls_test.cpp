@@ -12,18 +12,14 @@
 #include <wolfssl/ssl.h>
 
 #include "transport/stack.hpp"
+#include "transport_test_util.hpp"
 
 namespace roost::transport {
 namespace {
 
-const std::string kDir = std::string(ROOST_TEST_DATA) + "/tls/";
+using test::server_settings;
 
-TlsSettings server_settings() {
-  TlsSettings s;
-  s.certfile = kDir + "server.pem";
-  s.keyfile = kDir + "server.key";
-  return s;
-}
+const std::string kDir = std::string(ROOST_TEST_DATA) + "/tls/";
 
 // A wolfSSL client whose "socket" is two byte buffers.
 class MemoryClient {

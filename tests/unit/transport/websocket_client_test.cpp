@@ -8,14 +8,15 @@
 
 #include "transport/stack.hpp"
 #include "transport/websocket.hpp"
+#include "transport_test_util.hpp"
 
 namespace roost::transport {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
-std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+using test::Bytes;
+using test::bytes;
+using test::text;
+using test::write;
 
 // The request `ws` makes, and the 101 response a server would give it.
 struct Exchange {
@@ -189,11 +190,6 @@ TEST(WsClient, EachFrameHasItsOwnMaskAndTheServerReadsIt) {
   Bytes out;
   server.write_frame(std::span<const core::ByteView>(&piece, 1), payload.size(), out);
   EXPECT_EQ(out[1], 126);
-}
-
-void write(Stack& stack, std::string_view mqtt) {
-  const core::ByteView piece = core::as_bytes(mqtt);
-  ASSERT_EQ(stack.write(std::span<const core::ByteView>(&piece, 1), piece.size()), Stack::Status::kOk) << stack.error();
 }
 
 // Moves what `from` has to send into `to`.

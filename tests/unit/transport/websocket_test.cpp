@@ -8,10 +8,14 @@
 
 #include <string>
 
+#include "transport_test_util.hpp"
+
 namespace roost::transport {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
+using test::Bytes;
+using test::bytes;
+using test::text;
 
 const std::string kUpgrade =
     "GET /mqtt HTTP/1.1\r\n"
@@ -44,10 +48,6 @@ Bytes client_frame(std::uint8_t opcode, const Bytes& payload, bool fin = true, s
   for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(masked ? payload[i] ^ mask[i % 4] : payload[i]);
   return f;
 }
-
-Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
-
-std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 TEST(WebSocket, TheAcceptKeyIsTheRfcExample) {
   EXPECT_EQ(websocket_accept("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");  // RFC 6455 1.3
