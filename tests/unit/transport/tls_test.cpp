@@ -180,11 +180,24 @@ TEST(Tls, AMinimumOfTls13RefusesTls12) {
   EXPECT_FALSE(connected);
 }
 
+// Whether the TLS library has `suite` at all.
+bool library_has(const char* suite) {
+  init_tls();
+  WOLFSSL_CTX* ctx = wolfSSL_CTX_new(wolfTLSv1_2_client_method());
+  const bool has = wolfSSL_CTX_set_cipher_list(ctx, suite) == WOLFSSL_SUCCESS;
+  wolfSSL_CTX_free(ctx);
+  return has;
+}
+
 // Debian's wolfSSL is built with RC4 and NULL suites: a client that offers
 // nothing else must not get them. The control server, configured to allow
-// the suite, proves the client really offers it.
+// the suite, proves the client really offers it. The release builds' own
+// wolfSSL (scripts/cross-build) has neither suite: nothing to check there.
 TEST(Tls, WeakSuitesAreNeverNegotiated) {
+  int checked = 0;
   for (const char* suite : {"ECDHE-ECDSA-RC4-SHA", "ECDHE-ECDSA-NULL-SHA"}) {
+    if (!library_has(suite)) continue;
+    ++checked;
     TlsSettings weak = server_settings();
     weak.ciphers = suite;
     TlsSession control(std::make_shared<TlsContext>(weak));
@@ -201,6 +214,7 @@ TEST(Tls, WeakSuitesAreNeverNegotiated) {
     EXPECT_FALSE(connected) << suite;
     EXPECT_NE(server.error().find("cipher"), std::string::npos) << server.error();
   }
+  if (checked == 0) GTEST_SKIP() << "this wolfSSL has no RC4 or NULL suite to refuse";
 }
 
 TEST(Tls, BadSettingsNameWhatIsWrong) {
