@@ -70,6 +70,51 @@ std::string hash_password(const std::string& password, bool strong) {
 
 std::string backup_copy_path(const std::string& data_dir) { return data_dir + "/roost-backup.db"; }
 
+int run_standalone_init(const Environment& env, const core::Logger& log) {
+  const std::string out = env.out_dir + "/roost.toml";
+  std::error_code ec;
+  fs::create_directories(env.out_dir, ec);
+  if (ec) {
+    log.log(LogType::kError, "cannot create " + env.out_dir + ": " + ec.message());
+    return 1;
+  }
+  for (const std::string& own : {env.config_dir + "/roost.toml", env.data_dir + "/roost.toml"}) {
+    if (!exists(own)) continue;
+    std::string text;
+    std::string error;
+    if (!core::read_text_file(own, text, error)) {
+      log.log(LogType::kError, error);
+      return 1;
+    }
+    if (!write(out, text, log)) return 1;
+    log.log(LogType::kNotice, "Not under a Home Assistant Supervisor: using " + own);
+    return 0;
+  }
+  const std::string text =
+      "# Written by `roost addon init`: this container runs outside Home Assistant\n"
+      "# (no " +
+      env.data_dir + "/options.json) and has no roost.toml of its own in " + env.config_dir + " or " + env.data_dir +
+      ".\n"
+      "# Put one there to replace this default (docs/configuration.md).\n"
+      "[[listener]]\n"
+      "address = \"::\"\n"
+      "port = 1883\n"
+      "\n"
+      "[persistence]\n"
+      "path = \"" +
+      env.data_dir +
+      "/roost.db\"\n"
+      "\n"
+      "[log]\n"
+      "destinations = [\"stdout\"]\n";
+  if (!write(out, text, log)) return 1;
+  log.log(LogType::kNotice,
+          "Not under a Home Assistant Supervisor: the default configuration (port 1883, "
+          "anonymous clients, persistence in " +
+              env.data_dir + "); a roost.toml in " + env.config_dir + " or " + env.data_dir + " replaces it");
+  return 0;
+}
+
 int run_init(InitPaths paths, const core::Logger& log) {
   Environment& env = paths.env;
   std::string text;

@@ -22,6 +22,12 @@ struct InitPaths {
 // Returns the process exit code; progress and problems go to `log`.
 int run_init(InitPaths paths, const core::Logger& log);
 
+// The same image outside Home Assistant (no options.json, no Supervisor
+// token: `podman run -v roost-data:/data IMAGE`): env.out_dir/roost.toml
+// becomes a copy of the first roost.toml in env.config_dir or env.data_dir,
+// or else a default (every address, port 1883, persistence in data_dir).
+int run_standalone_init(const Environment& env, const core::Logger& log);
+
 // The database copy a Home Assistant backup carries (the live database is
 // excluded from backups): written by backup-pre, removed by backup-post.
 std::string backup_copy_path(const std::string& data_dir);

@@ -134,7 +134,14 @@ int addon_main(int argc, char** argv) {
   if (!options_given) paths.options = paths.env.data_dir + "/options.json";
   LogFanout sink(step_log());
   const core::Logger log(&sink);
-  if (command == "init") return addon::run_init(paths, log);
+  // Outside Home Assistant nothing writes options.json or sets the token.
+  const bool standalone =
+      !options_given && ::access(paths.options.c_str(), F_OK) != 0 && addon::supervisor_token_from_env().empty();
+  if (command == "init") return standalone ? addon::run_standalone_init(paths.env, log) : addon::run_init(paths, log);
+  if (standalone && (command == "register" || command == "unregister")) {
+    log.log(core::LogType::kNotice, "Not under a Home Assistant Supervisor: nothing to " + command);
+    return 0;
+  }
   if (command == "register" || command == "unregister") return talk_to_supervisor(command, paths, log);
   if (command == "backup-pre") return addon::backup_pre(paths.env.data_dir, log);
   if (command == "backup-post") return addon::backup_post(paths.env.data_dir, log);

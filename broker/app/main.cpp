@@ -15,7 +15,9 @@
 #include <cerrno>
 #include <charconv>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <netdb.h>
@@ -25,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <system_error>
 #include <thread>
 #include <unistd.h>
@@ -221,8 +224,32 @@ roost::net::ServerSettings server_settings(const Config& c, const Options& o) {
   return s;
 }
 
-// Tells a supervisor (s6 notification-fd) that every listener is bound.
+// systemd's notification protocol (Type=notify): one datagram with `state`
+// ("READY=1", "STOPPING=1") to the socket named by $NOTIFY_SOCKET, a path
+// or an abstract name ("@..."). Nothing happens without the variable.
+void notify_systemd(std::string_view state) {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || (path[0] != '/' && path[0] != '@')) return;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::size_t length = std::strlen(path);
+  if (length >= sizeof address.sun_path) return;
+  std::memcpy(address.sun_path, path, length);
+  if (address.sun_path[0] == '@') address.sun_path[0] = '\0';
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length);
+  while (::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&address), size) <
+             0 &&
+         errno == EINTR) {
+  }
+  ::close(fd);
+}
+
+// Tells a supervisor that every listener is bound: s6 (a newline on the
+// notification fd) and systemd (READY=1).
 void notify_ready(std::optional<int> fd) {
+  notify_systemd("READY=1\nSTATUS=accepting connections");
   if (!fd) return;
   const char newline = '\n';
   while (::write(*fd, &newline, 1) < 0 && errno == EINTR) {
@@ -350,6 +377,7 @@ int serve(const Options& o) {
   asio::signal_set signals(server.io(), SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int) {
     if (!ec) {
+      notify_systemd("STOPPING=1");
       if (home_assistant) home_assistant->stop();  // no new calls to wait for
       server.stop();
       reloads.cancel();

@@ -240,3 +240,71 @@ def test_a_broker_that_fails_halts_the_container_and_withdraws(container, superv
     assert c.wait_exit() == 1
     assert supervisor.service is None
     assert "cannot read the file" in c.logs()
+
+
+def connect_when_up(port, client_id, timeout=20):
+    """A paho client connected to the published port once the broker is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        client = mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv311)
+        connected = threading.Event()
+        client.on_connect = lambda c, u, f, rc: rc == 0 and connected.set()
+        try:
+            client.connect("127.0.0.1", port)
+            client.loop_start()
+            if connected.wait(2):
+                return client
+            client.loop_stop()
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no broker on port {port}")
+        time.sleep(0.3)
+
+
+def retained(port, topic):
+    client = connect_when_up(port, "standalone-reader")
+    got = []
+    client.on_message = lambda c, u, m: got.append((m.payload.decode(), m.retain))
+    client.subscribe(topic, qos=1)
+    deadline = time.monotonic() + 10
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.disconnect()
+    client.loop_stop()
+    return got
+
+
+def test_the_image_runs_outside_home_assistant(tmp_path):
+    """`podman run -p 1883:1883 -v DATA:/data IMAGE`: no options.json and no
+    Supervisor, so a default configuration with persistence in /data; then a
+    roost.toml in /data wins."""
+    data = tmp_path / "data"
+    data.mkdir()
+    port = free_port()
+    name = "roost-standalone-" + secrets.token_hex(4)
+    try:
+        podman("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:1883", "-v", f"{data}:/data", IMAGE)
+        client = connect_when_up(port, "standalone-writer")
+        client.publish("standalone/kept", "across restarts", qos=1, retain=True).wait_for_publish(10)
+        client.disconnect()
+        client.loop_stop()
+        podman("stop", "-t", "15", name, timeout=45)
+        podman("start", name)
+        assert retained(port, "standalone/kept") == [("across restarts", True)]
+        assert (data / "roost.db").exists()
+        r = podman("logs", name)
+        logs = r.stdout + r.stderr
+        assert "Not under a Home Assistant Supervisor: the default configuration" in logs, logs
+        assert "Not under a Home Assistant Supervisor: nothing to register" in logs, logs
+        podman("rm", "-f", "-t", "5", name)
+
+        # The user's own configuration: another port inside the container.
+        (data / "roost.toml").write_text(
+            '[[listener]]\naddress = "::"\nport = 1884\n\n[persistence]\npath = "/data/roost.db"\n')
+        podman("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:1884", "-v", f"{data}:/data", IMAGE)
+        assert retained(port, "standalone/kept") == [("across restarts", True)]
+        r = podman("logs", name)
+        assert "using /data/roost.toml" in r.stdout + r.stderr
+    finally:
+        podman("rm", "-f", "-t", "0", name, check=False)

@@ -25,6 +25,11 @@ ROOST_TEST_THREADS = os.environ.get("ROOST_TEST_THREADS", "")
 # "qemu-arm-static -cpu arm1176" (scripts/test-cross); empty: run it directly.
 ROOST_EMULATOR = shlex.split(os.environ.get("ROOST_EMULATOR", ""))
 
+# test_deb.py installs a .deb into a Debian root: only scripts/test-packages
+# runs it (it sets both variables).
+if not (os.environ.get("ROOST_DEB") and os.environ.get("ROOST_DEBIAN_ROOT")):
+    collect_ignore = ["test_deb.py"]
+
 # Ports for brokers come from below the kernel's ephemeral range (where every
 # client's own port comes from), each pytest-xdist worker from its own slice,
 # so that no client and no other worker takes a port between the check and

@@ -24,22 +24,21 @@ def payloads(messages):
     return sorted((m.topic, m.payload.decode(), m.qos) for m in messages)
 
 
-def test_smoke(make_broker, certs, tmp_path):
-    tls_port = free_port()
-    b = make_broker(f'[persistence]\npath = "{tmp_path}/roost.db"\nflush_interval = 1\n' +
-                    tls_listener(certs, tls_port))
-
+def run_smoke(port, tls_port, cafile, restart):
+    """The smoke test against a broker with a plain listener on `port`, a TLS
+    one on `tls_port` (certificate for 127.0.0.1 from `cafile`'s CA) and
+    persistence; `restart()` stops it (expecting exit code 0) and starts it."""
     # QoS 1 both ways, and a retained message, over TCP.
-    sub = Paho(b.port, client_id="smoke-sub", clean=False)
+    sub = Paho(port, client_id="smoke-sub", clean=False)
     sub.connect()
     sub.subscribe("smoke/#", qos=1)
-    pub = Paho(b.port, client_id="smoke-pub").connect()
+    pub = Paho(port, client_id="smoke-pub").connect()
     publish(pub, "smoke/q1", "hello")
     publish(pub, "smoke/retained", "kept", retain=True)
 
     # The TLS listener: a verified handshake (the test CA) and a message.
     secure = Paho(tls_port, client_id="smoke-tls")
-    secure.client.tls_set(ca_certs=f"{certs}/ca.pem")
+    secure.client.tls_set(ca_certs=cafile)
     secure.connect()
     publish(secure, "smoke/tls", "secret")
     secure.stop()
@@ -53,18 +52,29 @@ def test_smoke(make_broker, certs, tmp_path):
     sub.stop()
     publish(pub, "smoke/queued", "waiting")
     pub.stop()
-    assert b.stop(timeout=SLOW) == 0, b.output()
-    b.start()
+    restart()
 
     # After the restart: the retained message, and the queued one for the session.
-    fresh = Paho(b.port, client_id="smoke-fresh").connect()
+    fresh = Paho(port, client_id="smoke-fresh").connect()
     fresh.subscribe("smoke/retained", qos=1)
     got = fresh.wait_for(1, timeout=SLOW)
     fresh.stop()
     assert [(m.payload.decode(), m.retain) for m in got] == [("kept", True)]
-    back = Paho(b.port, client_id="smoke-sub", clean=False)
+    back = Paho(port, client_id="smoke-sub", clean=False)
     back.connect()
     got = back.wait_for(1, timeout=SLOW)
     back.stop()
     assert payloads(got) == [("smoke/queued", "waiting", 1)]
     assert back.connect_result[0]["session present"] == 1
+
+
+def test_smoke(make_broker, certs, tmp_path):
+    tls_port = free_port()
+    b = make_broker(f'[persistence]\npath = "{tmp_path}/roost.db"\nflush_interval = 1\n' +
+                    tls_listener(certs, tls_port))
+
+    def restart():
+        assert b.stop(timeout=SLOW) == 0, b.output()
+        b.start()
+
+    run_smoke(b.port, tls_port, f"{certs}/ca.pem", restart)

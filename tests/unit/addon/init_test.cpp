@@ -1,7 +1,8 @@
 // roost addon init on real folders: files written with mode 0600, the
 // system users created once and reused byte for byte, a missing customize
 // folder only warned about, bad options leaving nothing half-written, and a
-// database copy from a backup put back in place.
+// database copy from a backup put back in place; outside Home Assistant, a
+// default configuration or the user's own.
 
 #include "addon/init.hpp"
 
@@ -158,6 +159,24 @@ TEST_F(AddonInit, ABackupsDatabaseCopyIsPutBackAfterARestore) {
   std::ofstream(root_ / "data/roost-backup.db") << "older";
   ASSERT_EQ(init("{}"), 0);
   EXPECT_EQ(read(root_ / "data/roost.db"), "copy");
+}
+
+// Outside Home Assistant: the default, then the user's own file, /config first.
+TEST_F(AddonInit, StandaloneWritesADefaultOrTakesTheUsersFile) {
+  const core::Logger log(&log_);
+  ASSERT_EQ(run_standalone_init(paths_.env, log), 0) << log_.text;
+  const std::string fallback = read(root_ / "etc/roost.toml");
+  EXPECT_NE(fallback.find("port = 1883"), std::string::npos) << fallback;
+  EXPECT_NE(fallback.find("path = \"" + paths_.env.data_dir + "/roost.db\""), std::string::npos) << fallback;
+  EXPECT_NE(log_.text.find("the default configuration"), std::string::npos) << log_.text;
+
+  std::ofstream(root_ / "data/roost.toml") << "threads = 1\n";
+  ASSERT_EQ(run_standalone_init(paths_.env, log), 0) << log_.text;
+  EXPECT_EQ(read(root_ / "etc/roost.toml"), "threads = 1\n");
+  std::ofstream(root_ / "config/roost.toml") << "threads = 2\n";
+  ASSERT_EQ(run_standalone_init(paths_.env, log), 0) << log_.text;
+  EXPECT_EQ(read(root_ / "etc/roost.toml"), "threads = 2\n");
+  EXPECT_NE(log_.text.find("using " + paths_.env.config_dir + "/roost.toml"), std::string::npos) << log_.text;
 }
 
 }  // namespace
