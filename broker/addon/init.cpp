@@ -97,7 +97,9 @@ int run_standalone_init(const Environment& env, const core::Logger& log) {
       ".\n"
       "# Put one there to replace this default (docs/configuration.md).\n"
       "[[listener]]\n"
-      "address = \"::\"\n"
+      "address = \"" +
+      std::string(exists("/proc/net/if_inet6") ? "::" : "0.0.0.0") +
+      "\"\n"
       "port = 1883\n"
       "\n"
       "[persistence]\n"

@@ -79,9 +79,11 @@ class Broker:
         if self.process is not None and self.process.stdout:
             self.process.stdout.close()  # a restart: the previous run's output is gone
         read_fd, write_fd = os.pipe()
+        # Not the systemd of a CI runner: readiness comes by the pipe.
+        env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
         self.process = subprocess.Popen(
             [*ROOST_EMULATOR, ROOST_BIN, "serve", "--config", self.config_path, "--ready-fd", str(write_fd)],
-            pass_fds=(write_fd,), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            pass_fds=(write_fd,), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         os.close(write_fd)
         # Ready once a newline arrives on the pipe (s6's notification-fd protocol).
         with os.fdopen(read_fd, "rb") as ready:

@@ -139,6 +139,8 @@ def test_the_package_installs_serves_and_purges(certs, mounts):
     state = os.stat(os.path.join(ROOT, "var/lib/roost"))
     uid = int(chroot("id", "-u", "roost").stdout)
     assert (state.st_uid, oct(state.st_mode & 0o777)) == (uid, "0o750")
+    wants = os.path.join(ROOT, "etc/systemd/system/multi-user.target.wants/roost.service")
+    assert os.path.islink(wants), "the service was not enabled"
     service = unit()
     for key, value in [("Type", "notify"), ("User", "roost"), ("Restart", "on-failure"),
                        ("ProtectSystem", "strict"), ("NoNewPrivileges", "true"), ("StateDirectory", "roost")]:
@@ -183,3 +185,4 @@ def test_the_package_installs_serves_and_purges(certs, mounts):
     assert not os.path.exists(os.path.join(ROOT, "usr/bin/roost"))
     assert not os.path.exists(os.path.join(ROOT, "var/lib/roost"))
     assert chroot("getent", "passwd", "roost", check=False).returncode != 0
+    assert not os.path.lexists(wants), "purge left the service enabled"
