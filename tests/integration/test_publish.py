@@ -18,7 +18,10 @@ def test_mosquitto_clients_qos_0_1_2_across_versions(broker):
             mosquitto_pub(broker.port, "-V", pub_version, "-q", qos, "-t", f"t/{qos}", "-m", f"m{qos}")
         lines, code, err = finish(sub)
         assert code == 0, err
-        assert lines == ["t/0 m0", "t/1 m1", "t/2 m2"], sub_version
+        # Three publishers, three connections: their order is not guaranteed
+        # across I/O threads (a QoS 0 publisher gets no answer to wait for;
+        # docs/architecture.md), so the set is compared.
+        assert sorted(lines) == ["t/0 m0", "t/1 m1", "t/2 m2"], sub_version
 
 
 def test_qos2_paho_receives_each_message_exactly_once(broker):
